@@ -1,0 +1,33 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface TestUpstream {
+  readonly name: string;
+  readonly port: number;
+  /** Requests this upstream has answered. */
+  readonly hits: () => number;
+  close(): Promise<void>;
+}
+
+/** A local HTTP server that answers every request with its own name: proof of where a request went. */
+export async function startUpstream(name: string): Promise<TestUpstream> {
+  let hits = 0;
+  const server = http.createServer((request, response) => {
+    hits++;
+    request.resume();
+    response.writeHead(200, { 'content-type': 'text/plain', 'x-upstream': name });
+    response.end(name);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    name,
+    port,
+    hits: () => hits,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
