@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { projectRoot } from '../stack/paths.ts';
+import { describeError, exitCodeFor } from './errors.ts';
+import { stackCommand } from './stack.ts';
+
+const { version } = JSON.parse(readFileSync(`${projectRoot}/package.json`, 'utf8')) as {
+  version: string;
+};
+
+const program = new Command('meshgraph')
+  .description('meshgraph: a traffic-aware control plane for Envoy')
+  .version(version)
+  .showHelpAfterError()
+  .exitOverride();
+
+program.addCommand(stackCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander already printed help, the version or the usage error.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else {
+    process.stderr.write(`meshgraph: ${describeError(error)}\n`);
+    process.exitCode = exitCodeFor(error);
+  }
+}
