@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { projectRoot } from '../stack/paths.ts';
 import { describeError, exitCodeFor } from './errors.ts';
 import { stackCommand } from './stack.ts';
+import { weightsCommand } from './weights.ts';
+import { xdsCommand } from './xds.ts';
 
 const { version } = JSON.parse(readFileSync(`${projectRoot}/package.json`, 'utf8')) as {
   version: string;
@@ -15,6 +17,8 @@ const program = new Command('meshgraph')
   .exitOverride();
 
 program.addCommand(stackCommand());
+program.addCommand(xdsCommand());
+program.addCommand(weightsCommand());
 
 try {
   await program.parseAsync(process.argv);

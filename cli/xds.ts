@@ -1,0 +1,55 @@
+import { Command } from 'commander';
+import { createLogger } from '../lib/log.ts';
+import { startXdsServer } from '../xds-server/start.ts';
+import { UsageError } from './errors.ts';
+
+function port(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UsageError(`${flag} must be a port 0..65535, got '${value}'`);
+  return n;
+}
+
+export function xdsCommand(): Command {
+  return new Command('xds')
+    .description(
+      'run the xDS control plane: serve the mesh config (hot-reloaded) to Envoy and gRPC clients over ADS',
+    )
+    .requiredOption(
+      '--config <file>',
+      'the mesh config YAML (env MESHGRAPH_MESH_CONFIG)',
+      process.env.MESHGRAPH_MESH_CONFIG,
+    )
+    .option('--grpc <host:port>', 'ADS listen address; port 0 picks one', '127.0.0.1:18000')
+    .option(
+      '--admin-port <port>',
+      'admin API port (health, readiness, metrics, sync status, weights); 0 picks one',
+      '18001',
+    )
+    .option(
+      '--token <token>',
+      'bearer token for mutating admin routes (env MESHGRAPH_TOKEN)',
+      process.env.MESHGRAPH_TOKEN,
+    )
+    .action(
+      async (options: { config: string; grpc: string; adminPort: string; token?: string }) => {
+        const log = createLogger('xds');
+        const server = await startXdsServer({
+          configFile: options.config,
+          grpcAddress: options.grpc,
+          adminPort: port(options.adminPort, '--admin-port'),
+          ...(options.token && { token: options.token }),
+          log,
+        });
+        process.stdout.write(
+          `xds-server: ADS on 127.0.0.1:${server.grpcPort}, admin on http://127.0.0.1:${server.adminPort}\n`,
+        );
+        const signal = await new Promise<string>((resolve) => {
+          process.once('SIGINT', () => resolve('SIGINT'));
+          process.once('SIGTERM', () => resolve('SIGTERM'));
+        });
+        log.info({ signal }, 'stopping');
+        await server.close();
+      },
+    );
+}

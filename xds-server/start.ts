@@ -1,0 +1,129 @@
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { Registry } from 'prom-client';
+import { registerErrorHandling } from '../lib/http/errors.ts';
+import { registerHealth } from '../lib/http/health.ts';
+import type { Logger } from '../lib/log.ts';
+import { xdsAdminPlugin } from './admin/plugin.ts';
+import { AdsMetrics } from './ads/metrics.ts';
+import { createAdsServer } from './ads/server.ts';
+import { SyncStatus } from './ads/sync-status.ts';
+import { audienceOf, ControlPlane } from './control-plane.ts';
+import { loadMeshConfig, watchMeshConfig } from './mesh-config/load.ts';
+import { formatIssue } from './mesh-config/parse.ts';
+import { SnapshotCache } from './snapshot/cache.ts';
+
+/**
+ * Options for {@link startXdsServer}.
+ * - `configFile` (string, required): the mesh config YAML; watched and hot-reloaded.
+ * - `grpcAddress` (string, default `127.0.0.1:18000`): where Envoy and gRPC clients reach ADS;
+ *   port 0 picks a free one.
+ * - `adminHost` (string, default `127.0.0.1`), `adminPort` (number, default 18001; 0 = any):
+ *   the admin HTTP API (health, readiness, metrics, sync status, weights).
+ * - `token` (string, default none): bearer token for mutating admin routes; none = refused.
+ * - `log` (Logger, required).
+ */
+export interface XdsServerOptions {
+  configFile: string;
+  grpcAddress?: string;
+  adminHost?: string;
+  adminPort?: number;
+  token?: string;
+  log: Logger;
+}
+
+export interface RunningXdsServer {
+  readonly grpcPort: number;
+  readonly adminPort: number;
+  readonly controlPlane: ControlPlane;
+  readonly syncStatus: SyncStatus;
+  close(): Promise<void>;
+}
+
+/** The mesh config is invalid at start: nothing to serve. Its message lists every issue. */
+export class MeshConfigError extends Error {
+  override name = 'MeshConfigError';
+}
+
+/**
+ * The xds-server component: loads the mesh config (refusing to start on an invalid one), serves
+ * it over ADS, then keeps serving the last good config through edits, and exposes the admin API.
+ */
+export async function startXdsServer(options: XdsServerOptions): Promise<RunningXdsServer> {
+  const { log } = options;
+  const initial = await loadMeshConfig(options.configFile);
+  if (!initial.ok) {
+    throw new MeshConfigError(
+      `invalid mesh config:\n${initial.errors.map(formatIssue).join('\n')}`,
+    );
+  }
+  const registry = new Registry();
+  const metrics = new AdsMetrics(registry);
+  const syncStatus = new SyncStatus();
+  const cache = new SnapshotCache({ groupOf: audienceOf });
+  const controlPlane = new ControlPlane({ cache, log: log.child({ part: 'control-plane' }) });
+  controlPlane.setConfig(initial.config);
+
+  const watcher = watchMeshConfig(options.configFile, {
+    log: log.child({ part: 'mesh-config' }),
+    onConfig: (config) => {
+      try {
+        controlPlane.setConfig(config);
+      } catch (error) {
+        log.error({ err: error }, 'mesh config edit refused; the last good config keeps serving');
+      }
+    },
+    onRejected: (issues) =>
+      log.error(
+        { issues: issues.map(formatIssue) },
+        'invalid mesh config edit; the last good config keeps serving',
+      ),
+  });
+
+  const ads = createAdsServer({
+    watcher: cache,
+    log: log.child({ part: 'ads' }),
+    metrics,
+    syncStatus,
+  });
+  const admin = Fastify({
+    loggerInstance: log.child({ part: 'admin' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+  });
+  try {
+    const grpcPort = await ads.listen(options.grpcAddress ?? '127.0.0.1:18000');
+    registerErrorHandling(admin);
+    registerHealth(admin, {
+      metrics: registry,
+      ready: () =>
+        controlPlane.synced
+          ? { ready: true }
+          : { ready: false, reason: 'no mesh config served yet' },
+    });
+    await admin.register(xdsAdminPlugin, {
+      routing: controlPlane,
+      syncStatus,
+      token: options.token,
+    });
+    await admin.listen({
+      host: options.adminHost ?? '127.0.0.1',
+      port: options.adminPort ?? 18001,
+    });
+    const address = admin.server.address();
+    const adminPort = typeof address === 'object' && address ? address.port : 0;
+    log.info({ grpcPort, adminPort, configFile: options.configFile }, 'xds-server listening');
+    return {
+      grpcPort,
+      adminPort,
+      controlPlane,
+      syncStatus,
+      async close() {
+        watcher.close();
+        await Promise.all([admin.close(), ads.close()]);
+      },
+    };
+  } catch (error) {
+    watcher.close();
+    await Promise.allSettled([admin.close(), ads.close()]);
+    throw error;
+  }
+}
