@@ -1,9 +1,6 @@
-import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { Registry } from 'prom-client';
-import { registerErrorHandling } from '../lib/http/errors.ts';
-import { registerHealth } from '../lib/http/health.ts';
 import type { Logger } from '../lib/log.ts';
-import { xdsAdminPlugin } from './admin/plugin.ts';
+import { createXdsAdminApp } from './admin/app.ts';
 import { AdsMetrics } from './ads/metrics.ts';
 import { createAdsServer } from './ads/server.ts';
 import { SyncStatus } from './ads/sync-status.ts';
@@ -85,25 +82,15 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
     metrics,
     syncStatus,
   });
-  const admin = Fastify({
-    loggerInstance: log.child({ part: 'admin' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+  const admin = await createXdsAdminApp({
+    controlPlane,
+    syncStatus,
+    metrics: registry,
+    token: options.token,
+    log: log.child({ part: 'admin' }),
   });
   try {
     const grpcPort = await ads.listen(options.grpcAddress ?? '127.0.0.1:18000');
-    registerErrorHandling(admin);
-    registerHealth(admin, {
-      metrics: registry,
-      ready: () =>
-        controlPlane.synced
-          ? { ready: true }
-          : { ready: false, reason: 'no mesh config served yet' },
-    });
-    await admin.register(xdsAdminPlugin, {
-      routing: controlPlane,
-      syncStatus,
-      token: options.token,
-    });
     await admin.listen({
       host: options.adminHost ?? '127.0.0.1',
       port: options.adminPort ?? 18001,
