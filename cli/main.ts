@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { projectRoot } from '../stack/paths.ts';
+import { benchCommand } from './bench.ts';
 import { describeError, exitCodeFor } from './errors.ts';
 import { stackCommand } from './stack.ts';
 import { weightsCommand } from './weights.ts';
@@ -19,6 +20,7 @@ const program = new Command('meshgraph')
 program.addCommand(stackCommand());
 program.addCommand(xdsCommand());
 program.addCommand(weightsCommand());
+program.addCommand(benchCommand());
 
 try {
   await program.parseAsync(process.argv);
