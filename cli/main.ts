@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { projectRoot } from '../stack/paths.ts';
 import { benchCommand } from './bench.ts';
 import { describeError, exitCodeFor } from './errors.ts';
+import { sqlCommand } from './sql.ts';
 import { stackCommand } from './stack.ts';
 import { weightsCommand } from './weights.ts';
 import { xdsCommand } from './xds.ts';
@@ -20,6 +21,7 @@ const program = new Command('meshgraph')
 program.addCommand(stackCommand());
 program.addCommand(xdsCommand());
 program.addCommand(weightsCommand());
+program.addCommand(sqlCommand());
 program.addCommand(benchCommand());
 
 try {

@@ -19,3 +19,12 @@ export function cacheDir(): string {
 export function defaultRunDir(): string {
   return process.env.MESHGRAPH_RUN_DIR ?? path.join(projectRoot, '.meshgraph', 'stack');
 }
+
+/**
+ * Where components find ClickHouse: `MESHGRAPH_CLICKHOUSE_URL` (string, default the embedded
+ * engine in `<repo>/.meshgraph/clickhouse`); `http://host:port` for a server.
+ */
+export function defaultClickHouseUrl(): string {
+  const dir = path.join(projectRoot, '.meshgraph', 'clickhouse');
+  return process.env.MESHGRAPH_CLICKHOUSE_URL ?? `chdb://${encodeURI(dir)}`;
+}
