@@ -24,6 +24,16 @@ const grpcAccessLogType = 'envoy.extensions.access_loggers.grpc.v3.HttpGrpcAcces
  */
 export const accessLogRequestHeaders: readonly string[] = ['x-meshgraph-source'];
 
+/**
+ * Response headers logged for LLM backends: the model that answered and its token usage, which
+ * cost-aware routing needs and Envoy's built-in fields do not have.
+ */
+export const accessLogResponseHeaders: readonly string[] = [
+  'x-meshgraph-model',
+  'x-meshgraph-prompt-tokens',
+  'x-meshgraph-completion-tokens',
+];
+
 /** Every listener's routes come over ADS as the RouteConfiguration named after the listener. */
 export function routeConfigName(listener: ListenerConfig): string {
   return listener.name;
@@ -94,6 +104,7 @@ function grpcAccessLog(accessLog: AccessLogConfig) {
       grpcService: { envoyGrpc: { clusterName: accessLogClusterName } },
     },
     additionalRequestHeadersToLog: [...accessLogRequestHeaders],
+    additionalResponseHeadersToLog: [...accessLogResponseHeaders],
   });
   return {
     name: 'envoy.access_loggers.http_grpc',
