@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { projectRoot } from '../stack/paths.ts';
 import { benchCommand } from './bench.ts';
+import { collectorCommand } from './collector.ts';
 import { describeError, exitCodeFor } from './errors.ts';
 import { sqlCommand } from './sql.ts';
 import { stackCommand } from './stack.ts';
@@ -20,6 +21,7 @@ const program = new Command('meshgraph')
 
 program.addCommand(stackCommand());
 program.addCommand(xdsCommand());
+program.addCommand(collectorCommand());
 program.addCommand(weightsCommand());
 program.addCommand(sqlCommand());
 program.addCommand(benchCommand());

@@ -1,0 +1,144 @@
+/**
+ * The Kafka side of the collector: what a message to Kafka is, how a batch is sent (kafkajs,
+ * acks from all in-sync replicas, GZIP), which failures are worth retrying, and what becomes of
+ * entries and batches that cannot go to access-logs.v1 (the dead-letter topic, with the reason).
+ */
+
+import { CompressionTypes, type Producer } from 'kafkajs';
+import { accessLogsDeadLetterTopic, accessLogsTopic, deadLetterHeaders } from '../topics.ts';
+import type { MalformedReason } from './record.ts';
+
+/**
+ * One message for Kafka, as the batcher holds it. `reason` is set on dead letters only and feeds
+ * the `reason` label of the dead-letter counter (it is also in the headers).
+ */
+export interface OutMessage {
+  topic: string;
+  key: string | null;
+  value: Buffer;
+  headers?: Record<string, string>;
+  reason?: string;
+}
+
+/**
+ * Why a message is a dead letter: an entry that is no record (MalformedReason, including
+ * `undecodable_entry`), a whole ALS message that is not protobuf (`undecodable_message`), or a
+ * record Kafka refused for good (`produce_failed`).
+ */
+export type DeadLetterReason = MalformedReason | 'undecodable_message' | 'produce_failed';
+
+/** Protobuf type names for the `value-type` dead-letter header. */
+export const valueTypes = {
+  entry: 'envoy.data.accesslog.v3.HTTPAccessLogEntry',
+  message: 'envoy.service.accesslog.v3.StreamAccessLogsMessage',
+  record: 'meshgraph.v1.AccessLogRecord',
+} as const;
+
+// Per-message bookkeeping (object, array slot, Buffer header) that the bound must not ignore.
+const overheadBytes = 64;
+
+/** Bytes a message holds in memory, approximately: what the batcher's byte bound counts. */
+export function sizeOf(message: OutMessage): number {
+  let size = overheadBytes + message.value.length + (message.key?.length ?? 0) * 3;
+  for (const [name, value] of Object.entries(message.headers ?? {}))
+    size += name.length + value.length * 3;
+  return size;
+}
+
+/**
+ * Options for {@link kafkaSender}.
+ * - `compression` (CompressionTypes, default GZIP): kafkajs has GZIP built in; Snappy, LZ4 and
+ *   ZSTD need codec packages registered in `CompressionCodecs` (none is installed).
+ * - `timeoutMs` (number, default 30,000): how long the broker may wait for replicas to ack.
+ */
+export interface SenderOptions {
+  compression?: CompressionTypes;
+  timeoutMs?: number;
+}
+
+/**
+ * A batcher `send` that produces one batch as one kafkajs `sendBatch` (messages grouped per topic
+ * in their order), acks = -1: a record counts as sent once every in-sync replica has it.
+ */
+export function kafkaSender(
+  producer: Producer,
+  options: SenderOptions = {},
+): (batch: OutMessage[]) => Promise<void> {
+  return async (batch) => {
+    const byTopic = new Map<string, OutMessage[]>();
+    for (const message of batch) {
+      const list = byTopic.get(message.topic) ?? [];
+      if (list.length === 0) byTopic.set(message.topic, list);
+      list.push(message);
+    }
+    await producer.sendBatch({
+      acks: -1,
+      compression: options.compression ?? CompressionTypes.GZIP,
+      timeout: options.timeoutMs ?? 30_000,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({
+        topic,
+        messages: messages.map(({ key, value, headers }) => ({ key, value, headers })),
+      })),
+    });
+  };
+}
+
+/**
+ * Whether a failed send is worth repeating: kafkajs marks each error `retriable` (broker not
+ * available, leader moved, timeouts, connection lost…). When its retries ran out it wraps the
+ * error (KafkaJSNumberOfRetriesExceeded, or KafkaJSNonRetriableError when a nested retrier, such
+ * as reconnecting, gave up first): the innermost cause decides. Anything else (authorization,
+ * message too large, invalid record, a bug) is final.
+ */
+export function isRetriable(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 8; depth++) {
+    const wrapper =
+      current.name === 'KafkaJSNumberOfRetriesExceeded' ||
+      current.name === 'KafkaJSNonRetriableError';
+    if (!wrapper || !(current.cause instanceof Error) || current.cause === current)
+      return (current as { retriable?: unknown }).retriable === true;
+    current = current.cause;
+  }
+  return false;
+}
+
+/** An entry that is not a record: to the DLQ with its original bytes and the reason. */
+export function deadLetter(
+  value: Uint8Array,
+  problem: { reason: DeadLetterReason; message: string },
+  context: { nodeId: string; valueType: string },
+): OutMessage {
+  return {
+    topic: accessLogsDeadLetterTopic.name,
+    key: context.nodeId || null,
+    value: Buffer.from(value),
+    reason: problem.reason,
+    headers: {
+      [deadLetterHeaders.reason]: problem.reason,
+      [deadLetterHeaders.message]: problem.message,
+      [deadLetterHeaders.valueType]: context.valueType,
+      [deadLetterHeaders.node]: context.nodeId,
+    },
+  };
+}
+
+/**
+ * The batcher's `onFailure`: a batch Kafka refused for good goes to the DLQ instead (reason
+ * `produce_failed`, the error in `message`), records kept as they are so they can be replayed.
+ * Dead letters that fail for good have nowhere left to go: none comes back, the batcher drops
+ * them and counts it.
+ */
+export function divertToDeadLetters(batch: OutMessage[], error: unknown): OutMessage[] {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return batch
+    .filter((m) => m.topic === accessLogsTopic.name)
+    .map((m) => ({
+      ...deadLetter(
+        m.value,
+        { reason: 'produce_failed', message },
+        { nodeId: '', valueType: valueTypes.record },
+      ),
+      key: m.key,
+    }));
+}
