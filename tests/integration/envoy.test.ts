@@ -8,7 +8,7 @@ describe('Envoy from the pinned wheel', () => {
   let stack: TestStack;
 
   beforeAll(async () => {
-    upstreams = await Promise.all(['a', 'b', 'c'].map(startUpstream));
+    upstreams = await Promise.all(['a', 'b', 'c'].map((name) => startUpstream(name)));
     stack = await startTestStack({
       envoy: {
         extraPorts: ['listener'],

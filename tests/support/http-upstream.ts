@@ -9,14 +9,25 @@ export interface TestUpstream {
   close(): Promise<void>;
 }
 
-/** A local HTTP server that answers every request with its own name: proof of where a request went. */
-export async function startUpstream(name: string): Promise<TestUpstream> {
+/**
+ * A local HTTP server that answers every request with its own name: proof of where a request
+ * went. `delayMs` (() => number, default none): how long each answer waits, for latency tests.
+ */
+export async function startUpstream(
+  name: string,
+  options: { delayMs?: () => number } = {},
+): Promise<TestUpstream> {
   let hits = 0;
   const server = http.createServer((request, response) => {
     hits++;
     request.resume();
-    response.writeHead(200, { 'content-type': 'text/plain', 'x-upstream': name });
-    response.end(name);
+    const answer = () => {
+      response.writeHead(200, { 'content-type': 'text/plain', 'x-upstream': name });
+      response.end(name);
+    };
+    const delay = options.delayMs?.() ?? 0;
+    if (delay > 0) setTimeout(answer, delay);
+    else answer();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -23,11 +23,12 @@ function requestOnce(
   port: number,
   path: string,
   result: LoadResult,
+  headers: http.OutgoingHttpHeaders = {},
 ): Promise<void> {
   result.sent++;
   return new Promise<void>((resolve) => {
     const request = http.get(
-      { host: '127.0.0.1', port, path, agent, timeout: 10_000 },
+      { host: '127.0.0.1', port, path, agent, headers, timeout: 10_000 },
       (response) => {
         let body = '';
         response.setEncoding('utf8');
@@ -95,11 +96,12 @@ export async function sendRequests(
   n: number,
   concurrency = 16,
   path = '/',
+  headers: http.OutgoingHttpHeaders = {},
 ): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const result = emptyResult();
   const worker = async () => {
-    while (result.sent < n) await requestOnce(agent, port, path, result);
+    while (result.sent < n) await requestOnce(agent, port, path, result, headers);
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   agent.destroy();
