@@ -12,6 +12,9 @@ export function createHttpApp(log: Logger): FastifyInstance {
     loggerInstance: log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    // Node keys such as `<service>/<host:port>` travel as path parameters; 100 (the default) is
+    // short for long service names.
+    routerOptions: { maxParamLength: 500 },
   });
   registerErrorHandling(app);
   return app;

@@ -21,6 +21,16 @@ export const errorCodes = {
   BAD_TOTAL_WEIGHT: 400,
   ALL_EJECTED: 422,
   REJECTED: 409,
+  // Graph API (api/graph/): the analyses' GraphAnalysisError codes keep their names.
+  UNKNOWN_NODE: 404,
+  UNKNOWN_EDGE: 404,
+  INVALID_HORIZON: 400,
+  INVALID_PARAMS: 400,
+  INVALID_OPTION: 400,
+  /** An iterative analysis (PageRank) did not converge on this graph: no server fault. */
+  NOT_CONVERGED: 422,
+  /** `at` asked for the graph's past, but this server runs without ClickHouse history. */
+  HISTORY_UNAVAILABLE: 400,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
