@@ -107,6 +107,7 @@ describe('ClickHouse schema, rollups and dashboards (embedded engine)', () => {
       '0001_access_log.sql',
       '0002_edge_stats.sql',
       '0003_endpoint_stats.sql',
+      '0004_access_log_offsets.sql',
     ]);
     const [first, second] = await Promise.all([migrate(store, log), migrate(store, log)]);
     expect(new Set([...first, ...second])).toEqual(new Set(names));
@@ -151,7 +152,7 @@ describe('ClickHouse schema, rollups and dashboards (embedded engine)', () => {
     const edited = path.join(copy, '0001_access_log.sql');
     appendFileSync(edited, '-- an innocent-looking edit\n');
     writeFileSync(
-      path.join(copy, '0004_extra.sql'),
+      path.join(copy, '9999_extra.sql'),
       'CREATE TABLE IF NOT EXISTS extra (x UInt8) ENGINE = Memory;\n',
     );
     const [recorded, now] = [readMigrations()[0], readMigrations(copy)[0]];

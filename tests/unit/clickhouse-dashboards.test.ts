@@ -127,6 +127,7 @@ describe('migration files', () => {
       [1, 1],
       [2, 2],
       [3, 2],
+      [4, 2],
     ]);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'meshgraph-migrations-'));
     try {

@@ -1,0 +1,100 @@
+import { Command } from 'commander';
+import { parseStoreUrl } from '../lib/clickhouse/store.ts';
+import { createLogger } from '../lib/log.ts';
+import { defaultClickHouseUrl } from '../stack/paths.ts';
+import { startRollup } from '../stream-jobs/rollup/start.ts';
+import { parseBrokers } from './collector.ts';
+import { UsageError } from './errors.ts';
+
+function integer(value: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${flag} must be an integer ${min}..${max}, got '${value}'`);
+  return n;
+}
+
+interface JobsFlags {
+  brokers?: string;
+  clickhouse: string;
+  adminPort: string;
+  group: string;
+  allowedLateness: string;
+  idle: string;
+  sessionTimeout: string;
+  replicationFactor: string;
+}
+
+/** `meshgraph jobs`: the stream jobs of one replica (today the rollup job). */
+export function jobsCommand(): Command {
+  return new Command('jobs')
+    .description(
+      'run the rollup job: access-logs.v1 → ClickHouse access_log (+ edge_stats, endpoint_stats) and 1 s / 10 s windows to edge-stats.v1, exactly once; malformed records to access-logs.dlq.v1. Replicas sharing --group share the partitions.',
+    )
+    .option(
+      '--brokers <host:port,...>',
+      'Kafka bootstrap brokers (env MESHGRAPH_KAFKA_BROKERS)',
+      process.env.MESHGRAPH_KAFKA_BROKERS,
+    )
+    .option(
+      '--clickhouse <url>',
+      'chdb:///data/folder (embedded, in this process) or http://host:port (env MESHGRAPH_CLICKHOUSE_URL)',
+      defaultClickHouseUrl(),
+    )
+    .option(
+      '--admin-port <port>',
+      'admin HTTP port (/healthz, /readyz, /metrics); 0 picks one',
+      '18092',
+    )
+    .option('--group <id>', 'Kafka consumer group shared by the replicas', 'meshgraph-rollup')
+    .option(
+      '--allowed-lateness <ms>',
+      'how far behind the newest start time a record may be and still count in its window',
+      '2000',
+    )
+    .option(
+      '--idle <ms>',
+      'wall time without records after which a partition’s windows close by the clock',
+      '1000',
+    )
+    .option(
+      '--session-timeout <ms>',
+      'how soon the consumer group hands a dead replica’s partitions on (the broker’s minimum is 6000 by default)',
+      '10000',
+    )
+    .option(
+      '--replication-factor <n>',
+      'replication factor for the topics created when missing (3 on a production cluster)',
+      '1',
+    )
+    .action(async (flags: JobsFlags) => {
+      const brokers = parseBrokers(flags.brokers);
+      try {
+        parseStoreUrl(flags.clickhouse);
+      } catch (error) {
+        throw new UsageError(`--clickhouse: ${(error as Error).message}`);
+      }
+      const log = createLogger('jobs');
+      const rollup = await startRollup({
+        brokers,
+        clickhouseUrl: flags.clickhouse,
+        adminPort: integer(flags.adminPort, '--admin-port', 0, 65535),
+        replicationFactor: integer(flags.replicationFactor, '--replication-factor', 1),
+        log,
+        options: {
+          groupId: flags.group,
+          sessionTimeoutMs: integer(flags.sessionTimeout, '--session-timeout', 1),
+          windows: {
+            allowedLatenessMs: integer(flags.allowedLateness, '--allowed-lateness', 0),
+            idleMs: integer(flags.idle, '--idle', 1),
+          },
+        },
+      });
+      process.stdout.write(`jobs: rollup running, admin on http://127.0.0.1:${rollup.adminPort}\n`);
+      const signal = await new Promise<string>((resolve) => {
+        process.once('SIGINT', () => resolve('SIGINT'));
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+      });
+      log.info({ signal }, 'stopping: finishing the batch in hand, committing, leaving the group');
+      await rollup.close();
+    });
+}
