@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { projectRoot } from '../stack/paths.ts';
+import { apiCommand } from './api.ts';
 import { benchCommand } from './bench.ts';
 import { collectorCommand } from './collector.ts';
 import { describeError, exitCodeFor } from './errors.ts';
+import { jobsCommand } from './jobs.ts';
 import { sqlCommand } from './sql.ts';
 import { stackCommand } from './stack.ts';
+import { upCommand } from './up.ts';
 import { weightsCommand } from './weights.ts';
 import { xdsCommand } from './xds.ts';
 
@@ -19,9 +22,12 @@ const program = new Command('meshgraph')
   .showHelpAfterError()
   .exitOverride();
 
+program.addCommand(upCommand());
 program.addCommand(stackCommand());
 program.addCommand(xdsCommand());
 program.addCommand(collectorCommand());
+program.addCommand(jobsCommand());
+program.addCommand(apiCommand());
 program.addCommand(weightsCommand());
 program.addCommand(sqlCommand());
 program.addCommand(benchCommand());
