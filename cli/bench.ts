@@ -6,6 +6,11 @@ const benchmarks: Record<
   string,
   { about: string; run: (argv: string[], command: string) => Promise<unknown> }
 > = {
+  ingest: {
+    about: 'ALS client → collector → Kafka → rollup → ClickHouse: records/s and lag p50/p99',
+    run: async (argv, command) =>
+      (await import('../bench/ingest/run.ts')).runIngestBench(argv, command),
+  },
   'xds-scale': {
     about:
       'ADS streams held by simulated Envoys: weight-change push→receipt p50/p99 and server memory',
