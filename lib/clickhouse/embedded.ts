@@ -7,6 +7,8 @@ import {
   ClickHouseStoreError,
   checkTableName,
   type InsertOptions,
+  type InsertRow,
+  insertFormat,
   stringifyRow,
 } from './store.ts';
 
@@ -86,22 +88,24 @@ class EmbeddedStore implements ClickHouseStore {
 
   async insert(
     table: string,
-    rows: readonly Record<string, unknown>[],
+    rows: readonly InsertRow[],
     options: InsertOptions = {},
   ): Promise<void> {
     checkTableName(table);
+    const format = insertFormat(rows, options);
     if (rows.length === 0) return;
     const session = this.#session(`INSERT INTO ${table}`);
-    const token = options.deduplicationToken;
+    const { deduplicationToken: token, columns } = options;
     try {
       await session.insert({
         table,
         values: Buffer.from(`${rows.map(stringifyRow).join('\n')}\n`),
-        format: 'JSONEachRow',
+        format,
+        ...(columns !== undefined && { columns }),
         ...(token !== undefined && { settings: { insert_deduplication_token: token } }),
       });
     } catch (error) {
-      throw ClickHouseStoreError.wrap('embedded', `INSERT INTO ${table} FORMAT JSONEachRow`, error);
+      throw ClickHouseStoreError.wrap('embedded', `INSERT INTO ${table} FORMAT ${format}`, error);
     }
   }
 

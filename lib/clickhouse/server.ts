@@ -12,6 +12,8 @@ import {
   ClickHouseStoreError,
   checkTableName,
   type InsertOptions,
+  type InsertRow,
+  insertFormat,
   stringifyRow,
 } from './store.ts';
 
@@ -59,21 +61,23 @@ class ServerStore implements ClickHouseStore {
 
   async insert(
     table: string,
-    rows: readonly Record<string, unknown>[],
+    rows: readonly InsertRow[],
     options: InsertOptions = {},
   ): Promise<void> {
     checkTableName(table);
+    const format = insertFormat(rows, options);
     if (rows.length === 0) return;
-    const token = options.deduplicationToken;
+    const { deduplicationToken: token, columns } = options;
     try {
       await this.client.insert({
         table,
-        values: rows as Record<string, unknown>[],
-        format: 'JSONEachRow',
+        values: rows as unknown[],
+        format,
+        ...(columns !== undefined && { columns: [...columns] as [string, ...string[]] }),
         ...(token !== undefined && { clickhouse_settings: { insert_deduplication_token: token } }),
       });
     } catch (error) {
-      throw wrap(`INSERT INTO ${table} FORMAT JSONEachRow`, undefined, error);
+      throw wrap(`INSERT INTO ${table} FORMAT ${format}`, undefined, error);
     }
   }
 

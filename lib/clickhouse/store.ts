@@ -19,12 +19,12 @@ export interface ClickHouseStore {
   /** DDL and other statements whose result is not read. */
   command(sql: string, params?: Record<string, unknown>): Promise<void>;
   query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
-  /** Inserts rows as JSONEachRow; an empty `rows` sends nothing. */
-  insert(
-    table: string,
-    rows: readonly Record<string, unknown>[],
-    options?: InsertOptions,
-  ): Promise<void>;
+  /**
+   * Inserts rows as JSONEachRow (objects keyed by column), or, with `options.columns`, as
+   * JSONCompactEachRow (each row an array of values in that column order); an empty `rows` sends
+   * nothing.
+   */
+  insert(table: string, rows: readonly InsertRow[], options?: InsertOptions): Promise<void>;
   /** True when the engine answers; never throws. */
   ping(): Promise<boolean>;
   /** Releases the connection (embedded: the data folder once its last store closes); idempotent. */
@@ -39,6 +39,40 @@ export interface ClickHouseStore {
  */
 export interface InsertOptions {
   deduplicationToken?: string;
+  /**
+   * Columns the rows fill, in order (default none: rows are objects keyed by column name). When
+   * set, every row must be an array of that many values and the rows go as JSONCompactEachRow:
+   * no column name repeated per row, so fewer bytes to build in JS and to parse in the engine.
+   * Columns left out take their defaults, as with JSONEachRow.
+   */
+  columns?: readonly string[];
+}
+
+/** One row for {@link ClickHouseStore.insert}: an object by column name, or an array of values. */
+export type InsertRow = Readonly<Record<string, unknown>> | readonly unknown[];
+
+/** The insert format `options` imply; checks the column names (written into the INSERT text). */
+export function insertFormat(
+  rows: readonly InsertRow[],
+  options: InsertOptions,
+): 'JSONEachRow' | 'JSONCompactEachRow' {
+  const { columns } = options;
+  const compact = columns !== undefined;
+  if (compact) {
+    if (columns.length === 0) throw new Error('insert: `columns` is empty');
+    for (const column of columns)
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(column))
+        throw new Error(`insert: column '${column}' is not a plain name (letters, digits, _)`);
+  }
+  for (const row of rows) {
+    if (Array.isArray(row) !== compact)
+      throw new Error(
+        compact
+          ? 'insert: with `columns`, every row must be an array of values in column order'
+          : 'insert: a row is an array; pass `columns` to say which columns it fills',
+      );
+  }
+  return compact ? 'JSONCompactEachRow' : 'JSONEachRow';
 }
 
 const sqlShown = 300;
@@ -80,11 +114,21 @@ export function checkTableName(table: string): void {
   }
 }
 
-/** JSON for JSONEachRow: bigint as a quoted number, which ClickHouse parses into any Int/UInt. */
+const bigintAsString = (_key: string, value: unknown) =>
+  typeof value === 'bigint' ? value.toString() : value;
+
+/**
+ * JSON for JSONEachRow / JSONCompactEachRow: bigint as a quoted number, which ClickHouse parses
+ * into any Int/UInt. Plain JSON.stringify first (several times faster than with a replacer, which
+ * runs for every value); only a row holding a bigint (which plain JSON refuses) takes the replacer.
+ */
 export function stringifyRow(row: unknown): string {
-  return JSON.stringify(row, (_key, value) =>
-    typeof value === 'bigint' ? value.toString() : value,
-  );
+  try {
+    return JSON.stringify(row);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return JSON.stringify(row, bigintAsString);
+  }
 }
 
 export type StoreTarget =

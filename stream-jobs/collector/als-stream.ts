@@ -7,7 +7,7 @@
  * reaches the DLQ as the exact bytes Envoy sent.
  */
 
-import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import type { Node } from '../../schemas/gen/envoy/envoy/config/core/v3/base.ts';
 import { HTTPAccessLogEntry } from '../../schemas/gen/envoy/envoy/data/accesslog/v3/accesslog.ts';
 import { StreamAccessLogsMessage_Identifier } from '../../schemas/gen/envoy/envoy/service/accesslog/v3/als.ts';
@@ -55,6 +55,25 @@ export function splitMessage(bytes: Uint8Array): SplitMessage {
 export interface AlsStreamDeps {
   metrics: CollectorMetrics;
   record: RecordOptions;
+}
+
+// One writer for every record encoded in this process: finish() hands back a copy of the bytes
+// and resets the writer but keeps its buffer, so encoding a record does not grow a fresh one.
+let writer = new BinaryWriter();
+
+/**
+ * A record's protobuf bytes. (Copied into a pooled Buffer: the short-lived copy finish() makes
+ * dies young, and the Buffers the batcher holds share the pool's slabs.)
+ */
+export function encodeRecord(record: AccessLogRecord): Buffer {
+  let bytes: Uint8Array;
+  try {
+    bytes = AccessLogRecord.encode(record, writer).finish();
+  } catch (error) {
+    writer = new BinaryWriter(); // never leave half a record in the shared writer
+    throw error;
+  }
+  return Buffer.from(bytes);
 }
 
 export class AlsStream {
@@ -114,7 +133,7 @@ export class AlsStream {
     }
     if (result.kind === 'malformed')
       return [deadLetter(bytes, result, { nodeId, valueType: valueTypes.entry })];
-    const value = Buffer.from(AccessLogRecord.encode(result.record).finish());
+    const value = encodeRecord(result.record);
     return [{ topic: accessLogsTopic.name, key: result.key, value }];
   }
 }

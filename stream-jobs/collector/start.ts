@@ -5,7 +5,7 @@
  */
 
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
-import { Partitioners, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { registerErrorHandling } from '../../lib/http/errors.ts';
 import { registerHealth } from '../../lib/http/health.ts';
@@ -15,6 +15,7 @@ import { accessLogsDeadLetterTopic, accessLogsTopic, ensureTopics } from '../top
 import { Batcher, type BatcherOptions } from './batcher.ts';
 import { CollectorMetrics } from './metrics.ts';
 import {
+  cachingDefaultPartitioner,
   divertToDeadLetters,
   isRetriable,
   kafkaSender,
@@ -83,7 +84,8 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   const producer: Producer = kafka.producer({
     // The Java client's murmur2 partitioner: an edge lands in the same partition whichever
     // client (or language) produced it.
-    createPartitioner: Partitioners.DefaultPartitioner,
+    // (cachingDefaultPartitioner: the same answers, each key hashed once.)
+    createPartitioner: cachingDefaultPartitioner,
     // Retries inside one send are deduplicated by the broker (producer id + sequence numbers).
     // kafkajs warns once that bounded retries "may invalidate EoS guarantees": true only of
     // the batcher's re-sends after kafkajs gave up (at-least-once), which is the trade we make.

@@ -125,3 +125,62 @@ export function accessLogRow(
     kafka_offset: offset,
   };
 }
+
+/** The access_log columns {@link accessLogValues} fills, in its order (those of accessLogRow). */
+export const accessLogColumns = [
+  'start_time',
+  'source_service',
+  'destination_cluster',
+  'upstream_endpoint',
+  'route',
+  'method',
+  'authority',
+  'path',
+  'status',
+  'response_flags',
+  'duration_us',
+  'upstream_duration_us',
+  'request_bytes',
+  'response_bytes',
+  'request_id',
+  'node_id',
+  'model',
+  'prompt_tokens',
+  'completion_tokens',
+  'kafka_partition',
+  'kafka_offset',
+] as const;
+
+/**
+ * {@link accessLogRow} as an array in {@link accessLogColumns} order: the same values, inserted
+ * as JSONCompactEachRow (no column name repeated per row).
+ */
+export function accessLogValues(
+  record: AccessLogRecord,
+  partition: number,
+  offset: number,
+): unknown[] {
+  return [
+    record.startTimeUs,
+    record.sourceService,
+    record.destinationCluster,
+    record.upstreamEndpoint,
+    record.route,
+    record.method,
+    record.authority,
+    record.path,
+    record.status,
+    record.responseFlags,
+    record.durationUs,
+    record.upstreamDurationUs,
+    record.requestBytes,
+    record.responseBytes,
+    record.requestId,
+    record.nodeId,
+    record.model,
+    record.promptTokens,
+    record.completionTokens,
+    partition,
+    offset,
+  ];
+}

@@ -24,7 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type ClickHouseStore, ClickHouseStoreError } from '../../lib/clickhouse/store.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { AccessLogRecord } from '../../schemas/gen/meshgraph/meshgraph/v1/access_log.ts';
-import { accessLogRow } from './decode.ts';
+import { accessLogColumns, accessLogValues } from './decode.ts';
 import type { Offsetted } from './offsets.ts';
 
 /**
@@ -103,10 +103,12 @@ export class AccessLogSink {
     const last = records.at(-1);
     if (!first || !last) throw new Error('AccessLogSink.insert: no records to insert');
     const token = deduplicationToken(this.options.topic, partition, first.offset, last.offset);
-    const rows = records.map(({ offset, value }) => accessLogRow(value, partition, offset));
+    // Positional rows (JSONCompactEachRow): the values of accessLogRow without its keys.
+    const rows = records.map(({ offset, value }) => accessLogValues(value, partition, offset));
+    const options = { deduplicationToken: token, columns: accessLogColumns };
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.store.insert('access_log', rows, { deduplicationToken: token });
+        await this.store.insert('access_log', rows, options);
         return { rows: rows.length, attempts: attempt, token };
       } catch (error) {
         if (!outcomeUnknown(error) || attempt >= this.#attempts) throw error;

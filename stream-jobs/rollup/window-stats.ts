@@ -35,6 +35,8 @@ export interface WindowStats {
 
 /** Envoy's short flags from "UF,URX"; "-" and empty parts mean none (as in migration 0002). */
 export function splitFlags(flags: string): string[] {
+  // Most records carry no flag ("-" or ""): skip the split, map and filter.
+  if (flags === '' || flags === '-') return [];
   return flags
     .split(',')
     .map((flag) => flag.trim())
@@ -72,7 +74,13 @@ export function emptyWindow(
   };
 }
 
-export function accumulate(w: WindowStats, r: AccessLogRecord, offset: number): void {
+/** `flags`: splitFlags(r.responseFlags), when the caller already has it (one split per record). */
+export function accumulate(
+  w: WindowStats,
+  r: AccessLogRecord,
+  offset: number,
+  flags: readonly string[] = splitFlags(r.responseFlags),
+): void {
   w.requests += 1;
   const s = r.status;
   if (s === 0) w.noResponse += 1;
@@ -81,8 +89,7 @@ export function accumulate(w: WindowStats, r: AccessLogRecord, offset: number): 
   else if (s < 400) w.status3xx += 1;
   else if (s < 500) w.status4xx += 1;
   else if (s < 600) w.status5xx += 1;
-  for (const flag of splitFlags(r.responseFlags))
-    w.responseFlags.set(flag, (w.responseFlags.get(flag) ?? 0) + 1);
+  for (const flag of flags) w.responseFlags.set(flag, (w.responseFlags.get(flag) ?? 0) + 1);
   w.latency.accept(r.durationUs);
   w.requestBytes += r.requestBytes;
   w.responseBytes += r.responseBytes;

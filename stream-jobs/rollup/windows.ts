@@ -12,7 +12,7 @@
  */
 
 import type { AccessLogRecord } from '../../schemas/gen/meshgraph/meshgraph/v1/access_log.ts';
-import { accumulate, emptyWindow, type WindowStats } from './window-stats.ts';
+import { accumulate, emptyWindow, splitFlags, type WindowStats } from './window-stats.ts';
 
 export { splitFlags, toEdgeStats, type WindowStats } from './window-stats.ts';
 
@@ -70,6 +70,7 @@ export class PartitionWindows {
     const late: number[] = [];
     const edge = `${record.sourceService}→${record.destinationCluster}`;
     const endpoints = record.upstreamEndpoint === '' ? [''] : ['', record.upstreamEndpoint];
+    const flags = splitFlags(record.responseFlags);
     for (const seconds of windowSeconds) {
       const start = Math.floor(eventMs / (seconds * 1000)) * seconds * 1000;
       if (start + seconds * 1000 <= this.#emittedUpToMs) {
@@ -83,7 +84,7 @@ export class PartitionWindows {
           window = emptyWindow(record, endpoint, start, seconds, offset);
           this.#open.set(id, window);
         }
-        accumulate(window, record, offset);
+        accumulate(window, record, offset, flags);
       }
     }
     return late;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ClickHouseStoreError,
   checkTableName,
+  insertFormat,
   openStore,
   parseStoreUrl,
   stringifyRow,
@@ -90,5 +91,25 @@ describe('store helpers', () => {
 
   it('writes bigint as a quoted number', () => {
     expect(stringifyRow({ id: 2n ** 63n, s: 'a' })).toBe('{"id":"9223372036854775808","s":"a"}');
+  });
+});
+
+describe('insertFormat', () => {
+  it('is JSONEachRow for objects and JSONCompactEachRow for arrays with columns', () => {
+    expect(insertFormat([{ a: 1 }], {})).toBe('JSONEachRow');
+    expect(insertFormat([[1, 'x']], { columns: ['a', 'b'] })).toBe('JSONCompactEachRow');
+    expect(insertFormat([], { columns: ['a'] })).toBe('JSONCompactEachRow');
+  });
+
+  it('refuses rows that do not match, and column names that are not plain', () => {
+    expect(() => insertFormat([[1]], {})).toThrow(/pass `columns`/);
+    expect(() => insertFormat([{ a: 1 }], { columns: ['a'] })).toThrow(/must be an array/);
+    expect(() => insertFormat([[1]], { columns: ['a; DROP TABLE t'] })).toThrow(/not a plain/);
+    expect(() => insertFormat([[1]], { columns: [] })).toThrow(/empty/);
+  });
+
+  it('stringifies plain rows and bigint rows alike', () => {
+    expect(stringifyRow([1, 'a', 2n ** 63n])).toBe('[1,"a","9223372036854775808"]');
+    expect(stringifyRow({ n: 1, s: 'é\n' })).toBe(JSON.stringify({ n: 1, s: 'é\n' }));
   });
 });

@@ -3,7 +3,12 @@ import {
   AccessLogRecord,
   type DeepPartial,
 } from '../../schemas/gen/meshgraph/meshgraph/v1/access_log.ts';
-import { accessLogRow, decodeRecord } from '../../stream-jobs/rollup/decode.ts';
+import {
+  accessLogColumns,
+  accessLogRow,
+  accessLogValues,
+  decodeRecord,
+} from '../../stream-jobs/rollup/decode.ts';
 
 const sent = Date.UTC(2026, 0, 1);
 const good: DeepPartial<AccessLogRecord> = {
@@ -64,5 +69,13 @@ describe('rollup decode', () => {
       kafka_partition: 3,
       kafka_offset: 1234,
     });
+  });
+
+  it('gives the same values positionally, in accessLogColumns order (JSONCompactEachRow)', () => {
+    const decoded = decodeRecord(key, bytes({ ...good, responseFlags: 'UF', model: 'm' }), sent);
+    if (!decoded.ok) throw new Error(decoded.message);
+    const row = accessLogRow(decoded.record, 3, 1234);
+    expect([...accessLogColumns].sort()).toEqual(Object.keys(row).sort());
+    expect(accessLogValues(decoded.record, 3, 1234)).toEqual(accessLogColumns.map((c) => row[c]));
   });
 });
