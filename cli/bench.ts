@@ -6,6 +6,12 @@ const benchmarks: Record<
   string,
   { about: string; run: (argv: string[], command: string) => Promise<unknown> }
 > = {
+  graph: {
+    about:
+      '10,000 services / 100,000 edges: fold rate, blast-radius latency, every analysis; vs networkx',
+    run: async (argv, command) =>
+      (await import('../bench/graph/run.ts')).runGraphBench(argv, command),
+  },
   ingest: {
     about: 'ALS client → collector → Kafka → rollup → ClickHouse: records/s and lag p50/p99',
     run: async (argv, command) =>
