@@ -1,19 +1,5 @@
 import { describe, it } from 'vitest';
-import { mesh, only } from '../support/mesh-config.ts';
-
-const twoClusters = {
-  9: '    endpoints: [127.0.0.1:80]\n  - name: d\n    endpoints: [127.0.0.1:81]',
-};
-const route = (line: string) => ({ 6: `        cluster: c\n        ${line}` });
-const _routeOnly = (line: string) => ({ 6: `        ${line}`, ...twoClusters });
-const cluster = (line: string) => ({ 9: `    endpoints: [127.0.0.1:80]\n    ${line}` });
-const endpoints = (list: string) => ({ 9: `    endpoints: ${list}` });
-const mapping = 'expected a mapping with listeners and clusters';
-const _conditions =
-  '5xx, gateway-error, reset, reset-before-request, connect-failure, envoy-ratelimited, ' +
-  'retriable-4xx, refused-stream, retriable-status-codes, retriable-headers, ' +
-  'http3-post-connect-failure, cancelled, deadline-exceeded, internal, resource-exhausted, ' +
-  'unavailable';
+import { cluster, endpoints, mapping, mesh, only, route } from '../support/mesh-config.ts';
 
 describe('parseMeshConfig: document, keys, types, names and listeners, each broken once', () => {
   it.each([

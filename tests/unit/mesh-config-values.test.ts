@@ -1,19 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { file, issues, mesh, only } from '../support/mesh-config.ts';
-
-const twoClusters = {
-  9: '    endpoints: [127.0.0.1:80]\n  - name: d\n    endpoints: [127.0.0.1:81]',
-};
-const route = (line: string) => ({ 6: `        cluster: c\n        ${line}` });
-const routeOnly = (line: string) => ({ 6: `        ${line}`, ...twoClusters });
-const cluster = (line: string) => ({ 9: `    endpoints: [127.0.0.1:80]\n    ${line}` });
-const endpoints = (list: string) => ({ 9: `    endpoints: ${list}` });
-const _mapping = 'expected a mapping with listeners and clusters';
-const conditions =
-  '5xx, gateway-error, reset, reset-before-request, connect-failure, envoy-ratelimited, ' +
-  'retriable-4xx, refused-stream, retriable-status-codes, retriable-headers, ' +
-  'http3-post-connect-failure, cancelled, deadline-exceeded, internal, resource-exhausted, ' +
-  'unavailable';
+import {
+  cluster,
+  conditions,
+  endpoints,
+  file,
+  issues,
+  mesh,
+  only,
+  route,
+  routeOnly,
+  twoClusters,
+} from '../support/mesh-config.ts';
 
 describe('parseMeshConfig: values, references and policies, each broken once', () => {
   it.each([
