@@ -10,6 +10,7 @@ import { blastRadius, dependencies } from '../../stream-jobs/graph/analyses/inde
 import type { ServiceGraph } from '../../stream-jobs/graph/model.ts';
 import { type Summary, summarize } from '../xds-scale/stats.ts';
 import { type AnalysesOptions, names, steps } from './analysis-steps.ts';
+import { cpuSince } from './fold-bench.ts';
 import { GcMeter } from './gc-meter.ts';
 
 export type { AnalysesOptions } from './analysis-steps.ts';
@@ -40,8 +41,9 @@ export interface AnalysesResult {
   readonly fullSet: {
     readonly firstMs: number;
     readonly runsMs: readonly number[];
-    /** GC pauses within each run (first, then the recorded ones). */
+    /** GC pauses and process CPU time (all threads) within each run (first, then recorded). */
     readonly gcMs: readonly number[];
+    readonly cpuMs: readonly number[];
   };
 }
 
@@ -117,10 +119,12 @@ export async function measureAnalyses(
   const found: string[] = [];
   const full: number[] = [];
   const gcMs: number[] = [];
+  const cpuMs: number[] = [];
   const meter = new GcMeter();
   const last = new Map<string, unknown>();
   for (let run = 0; run <= o.repeats; run++) {
     await meter.start();
+    const cpu0 = process.cpuUsage();
     const start = performance.now();
     list.forEach((s, i) => {
       const t0 = performance.now();
@@ -130,6 +134,7 @@ export async function measureAnalyses(
       last.set(s.name, result);
     });
     full.push(performance.now() - start);
+    cpuMs.push(cpuSince(cpu0));
     gcMs.push(await meter.read());
     progress(`full set, run ${run}${run === 0 ? ' (first)' : ''}: ${full.at(-1)?.toFixed(0)} ms`);
   }
@@ -143,7 +148,7 @@ export async function measureAnalyses(
     blastRadius: { ...blast, notConverged },
     dependencies: deps,
     analyses,
-    fullSet: { firstMs, runsMs, gcMs },
+    fullSet: { firstMs, runsMs, gcMs, cpuMs },
   };
   const spof = last.get(names.spof) as a.SinglePointsOfFailure;
   const louvain = last.get(names.communities) as a.Communities;

@@ -161,5 +161,5 @@ export function versionsLine(outcome: NetworkxOutcome): string {
   if (!outcome.available) return `networkx: ${outcome.reason}`;
   const r = outcome.result;
   const rss = (r.maxRssBytes / 2 ** 20).toFixed(0);
-  return `networkx ${r.networkx} (Python ${r.python}, numpy ${r.numpy}, scipy ${r.scipy}) via ${outcome.python}; graph built in ${r.graph.buildMs.toFixed(0)} ms (${r.graph.nodes} nodes, ${r.graph.edges} edges), max RSS ${rss} MiB`;
+  return `networkx ${r.networkx} (Python ${r.python}, numpy ${r.numpy}, scipy ${r.scipy}) via ${outcome.python}; graph built in ${r.graph.buildMs.toFixed(0)} ms (${r.graph.nodes} nodes, ${r.graph.edges} edges), max RSS ${rss} MiB; CPU / wall ${(r.cpuMs / r.wallMs).toFixed(2)}`;
 }

@@ -19,6 +19,8 @@ export interface FoldInterval {
   /** The `apply` loop over this interval's windows, and the GC pauses inside it. */
   readonly applyMs: number;
   readonly gcMs: number;
+  /** Process CPU time (all threads) during the apply loop: ≪ applyMs means the cores were busy. */
+  readonly cpuMs: number;
   readonly advanceMs: number;
   /** After the interval, its windows dropped, after a full GC. */
   readonly memory: Memory;
@@ -35,6 +37,12 @@ export interface FoldResult {
   readonly folded: number;
   /** Bucket sketches every edge holds once its rings are full: edges × 3 × (buckets + 1). */
   readonly steadySketches: number;
+}
+
+/** Process CPU time (user + system, all threads) since `from`, in ms. */
+export function cpuSince(from: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(from);
+  return (user + system) / 1000;
 }
 
 /** The fold's default lag, passed explicitly so `advance` lands the clock on the interval end. */
@@ -56,9 +64,11 @@ export async function measureFold(
       let windows: ReturnType<WindowSource['interval']> | undefined = source.interval(k);
       const count = windows.length;
       await meter.start();
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       for (const window of windows) fold.apply(window);
       const applyMs = performance.now() - t0;
+      const cpuMs = cpuSince(cpu0);
       const gcMs = await meter.read();
       const t1 = performance.now();
       fold.advance(intervalEndMs(k) + lagMs);
@@ -71,6 +81,7 @@ export async function measureFold(
         windows: count,
         applyMs,
         gcMs,
+        cpuMs,
         advanceMs,
         memory,
         sketches,

@@ -13,6 +13,8 @@ export interface FoldSummary {
   readonly usPerWindow: number;
   /** Later intervals only (updates of existing edges; the first one also creates them). */
   readonly steadyWindowsPerSecond: number;
+  /** GC pauses over apply time, all intervals. */
+  readonly gcShare: number;
   readonly retainedBytes: number;
   readonly bytesPerEdge: number;
   readonly bytesPerSketch: number;
@@ -23,9 +25,12 @@ export interface FoldSummary {
   readonly projectedSteadyBytes: number;
 }
 
+const sum = (rows: readonly FoldInterval[], key: 'windows' | 'applyMs' | 'gcMs') =>
+  rows.reduce((s, r) => s + r[key], 0);
+
 function rate(rows: readonly FoldInterval[]) {
-  const windows = rows.reduce((s, r) => s + r.windows, 0);
-  const applyMs = rows.reduce((s, r) => s + r.applyMs, 0);
+  const windows = sum(rows, 'windows');
+  const applyMs = sum(rows, 'applyMs');
   return { windows, perSecond: windows / (applyMs / 1000), usPer: (applyMs * 1000) / windows };
 }
 
@@ -45,6 +50,7 @@ export function foldSummary(f: FoldResult): FoldSummary {
     windowsPerSecond: all.perSecond,
     usPerWindow: all.usPer,
     steadyWindowsPerSecond: rate(f.intervals.slice(1)).perSecond,
+    gcShare: sum(f.intervals, 'gcMs') / sum(f.intervals, 'applyMs'),
     retainedBytes,
     bytesPerEdge: retainedBytes / f.edges,
     bytesPerSketch: retainedBytes / (last?.sketches ?? Number.NaN),
@@ -54,8 +60,8 @@ export function foldSummary(f: FoldResult): FoldSummary {
 
 export function foldTable(f: FoldResult): string {
   const head = [
-    '| interval | windows | apply (ms) | µs / window | windows / s | GC in apply (ms) | advance (ms) | heap after GC (MiB) | RSS (MiB) | sketches held |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| interval | windows | apply (ms) | µs / window | windows / s | GC in apply (ms) | CPU / wall | advance (ms) | heap after GC (MiB) | RSS (MiB) | sketches held |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const rows = f.intervals.map((r) =>
     [
@@ -65,6 +71,7 @@ export function foldTable(f: FoldResult): string {
       ((r.applyMs * 1000) / r.windows).toFixed(1),
       thousands(r.windows / (r.applyMs / 1000)),
       ms(r.gcMs),
+      (r.cpuMs / r.applyMs).toFixed(2),
       ms(r.advanceMs),
       mib(r.memory.heapUsed),
       mib(r.memory.rss),

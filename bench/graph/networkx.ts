@@ -41,6 +41,9 @@ export interface NetworkxResult {
     readonly modularity: number;
     readonly tsModularity: number;
   };
+  /** The whole script after reading its input: wall and CPU time (≪ wall: the cores were busy). */
+  readonly wallMs: number;
+  readonly cpuMs: number;
   readonly maxRssBytes: number;
 }
 

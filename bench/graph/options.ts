@@ -28,7 +28,7 @@ export const usage = `Usage: npx tsx bench/graph/run.ts [options]
 A synthetic layered mesh (seeded) folded from EdgeStats windows into the live service graph:
 fold rate and memory, blast-radius and dependencies latency over random nodes, every analysis
 once per run and the full set; then networkx (a child process) on the same exported call graph
-for the analyses it has, with ratios. Takes ~5 minutes at the defaults on 2 cores.
+for the analyses it has, with ratios. Takes ~4 minutes at the defaults on 2 quiet cores.
 
 Options:
   --services N        services (plus the ingress)                       (default 10000)

@@ -72,9 +72,10 @@ function foldParagraph(r: Report): string {
   const limit = r.defaultHeapLimitBytes;
   const over = f.projectedSteadyBytes > limit ? 'over' : 'under';
   return [
-    `**${thousands(f.windowsPerSecond)} windows/s** (${f.usPerWindow.toFixed(1)} µs/window) over ${thousands(f.windows)} windows; ${thousands(f.steadyWindowsPerSecond)} windows/s after the first interval (which also creates the nodes and edges).`,
+    `**${thousands(f.windowsPerSecond)} windows/s** (${f.usPerWindow.toFixed(1)} µs/window) over ${thousands(f.windows)} windows; ${thousands(f.steadyWindowsPerSecond)} windows/s after the first interval (which also creates the nodes and edges). GC pauses take ${(f.gcShare * 100).toFixed(0)}% of the apply time.`,
     `Retained by the fold after ${span} s of event time: **${mib(f.retainedBytes)} MiB** of heap, ${thousands(f.bytesPerEdge)} B per edge, ${thousands(f.bytesPerSketch)} B per latency sketch held.`,
     `Once every latency ring is full (after an hour: ${thousands(r.fold.steadySketches)} bucket sketches) it would hold about **${mib(f.projectedSteadyBytes)} MiB** (extrapolated linearly in sketches held, not measured), ${over} the ${mib(limit)} MiB heap limit Node gives a process on this machine by default; the TypeScript side ran with \`--max-old-space-size=${r.options.heapMiB}\`.`,
+    'CPU / wall is the process CPU time (all threads) over the wall time: V8’s GC threads can lift it above 1; well under 1 means other processes had the cores and the times are inflated.',
   ].join(' ');
 }
 
@@ -82,6 +83,9 @@ export function markdown(r: Report): string {
   const o = r.options;
   const a = r.analyses;
   const gc = median(a.fullSet.gcMs.slice(1));
+  const cpu = a.fullSet.cpuMs.map((c, i) =>
+    (c / (i === 0 ? a.fullSet.firstMs : (a.fullSet.runsMs[i - 1] ?? Number.NaN))).toFixed(2),
+  );
   return [
     `# graph: fold rate, blast-radius latency and analyses on ${thousands(o.services)} services / ${thousands(r.topology.calls)} calls`,
     '',
@@ -108,7 +112,7 @@ export function markdown(r: Report): string {
     '',
     analysesTable(a),
     '',
-    `GC pauses within a full-set run: median ${ms(gc)} ms.`,
+    `GC pauses within a full-set run: median ${ms(gc)} ms. CPU / wall per run (as above): ${cpu.join(', ')}.`,
     '',
     '## Against networkx, on the same exported call graph',
     '',

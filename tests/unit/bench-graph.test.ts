@@ -87,6 +87,7 @@ const fold: FoldResult = {
       windows: 1000,
       applyMs: 200,
       gcMs: 20,
+      cpuMs: 210,
       advanceMs: 5,
       memory: memory(60),
       sketches: 300,
@@ -96,6 +97,7 @@ const fold: FoldResult = {
       windows: 1000,
       applyMs: 100,
       gcMs: 10,
+      cpuMs: 90,
       advanceMs: 5,
       memory: memory(110),
       sketches: 400,
@@ -127,7 +129,7 @@ const analyses: AnalysesResult = {
     'betweenness (sampled)',
     'communities (Louvain)',
   ].map((name, i) => runs(name, i + 1)),
-  fullSet: { firstMs: 30, runsMs: [10, 12, 11], gcMs: [5, 1, 2, 3] },
+  fullSet: { firstMs: 30, runsMs: [10, 12, 11], gcMs: [5, 1, 2, 3], cpuMs: [30, 5, 12, 11] },
 };
 const nx: NetworkxResult = {
   ...{ python: '3.11.7', networkx: '3.6.1', numpy: '2', scipy: '1' },
@@ -154,6 +156,8 @@ const nx: NetworkxResult = {
     modularity: 0.5,
     tsModularity: 0.49,
   },
+  wallMs: 1000,
+  cpuMs: 990,
   maxRssBytes: 2 ** 26,
 };
 
@@ -163,6 +167,7 @@ describe('bench/graph report', () => {
     expect(f.windowsPerSecond).toBeCloseTo(2000 / 0.3, 6);
     expect(f.usPerWindow).toBeCloseTo(150, 9);
     expect(f.steadyWindowsPerSecond).toBeCloseTo(10_000, 6);
+    expect(f.gcShare).toBeCloseTo(0.1, 12);
     expect(f.retainedBytes).toBe(100 * 2 ** 20);
     expect(f.bytesPerEdge).toBe(2 ** 20);
     expect(f.bytesPerSketch).toBe(2 ** 18);
@@ -219,9 +224,11 @@ describe('bench/graph report', () => {
       '- Command: `npx tsx bench/graph/run.ts`',
       '- Date: 2026-01-01T00:00:00.000Z',
       '**6,667 windows/s** (150.0 µs/window)',
-      '| 2 | 1,000 | 100.0 | 100.0 | 10,000 | 10.0 | 5.00 | 110 | 220 | 400 |',
+      '| 2 | 1,000 | 100.0 | 100.0 | 10,000 | 10.0 | 0.90 | 5.00 | 110 | 220 | 400 |',
       '| **full set** | all of the above, back to back | 30.0 | 11.0 | 10.0 | |',
-      'GC pauses within a full-set run: median 2.00 ms.',
+      'GC pauses within a full-set run: median 2.00 ms. CPU / wall per run (as above): 1.00, 0.50, 1.00, 1.00.',
+      'after the first interval (which also creates the nodes and edges). GC pauses take 10% of the apply time.',
+      'max RSS 64 MiB; CPU / wall 0.99',
       'about **200 MiB** (extrapolated linearly in sketches held, not measured), over the 150 MiB',
       '| blast radius with traffic shares, p50 of 2 nodes | + scipy.sparse.linalg.spsolve | 1.00 | 8.00 | ×8.00 | max abs diff 2.0e-15 |',
       '| PageRank (weighted by rate) | pagerank(weight="rate") | 2.00 | 1.00 | ×0.50 |',
