@@ -1,18 +1,9 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import { startApi } from '../api/start.ts';
-import { openStore } from '../lib/clickhouse/store.ts';
-import { createLogger, type Logger } from '../lib/log.ts';
-import { kafkaDriver } from '../stack/kafka/driver.ts';
-import { installKafka } from '../stack/kafka/install.ts';
+import { createLogger } from '../lib/log.ts';
 import { defaultClickHouseUrl, projectRoot } from '../stack/paths.ts';
-import { launch } from '../stack/process.ts';
-import { startCollector } from '../stream-jobs/collector/start.ts';
-import { graphAt } from '../stream-jobs/graph/history.ts';
-import { startGraphView } from '../stream-jobs/graph/replay.ts';
-import { startRollup } from '../stream-jobs/rollup/start.ts';
-import { startXdsServer } from '../xds-server/start.ts';
 import { parseBrokers } from './collector.ts';
+import { startMeshgraph } from './components.ts';
 import { portOption, untilSignal } from './options.ts';
 
 interface UpFlags {
@@ -27,35 +18,6 @@ interface UpFlags {
   jobsAdminPort: string;
   apiPort: string;
   runDir: string;
-}
-
-/** Closes what started, newest first, whatever fails along the way. */
-class Stack {
-  readonly #closers: Array<{ name: string; close: () => Promise<unknown> }> = [];
-  add(name: string, close: () => Promise<unknown>) {
-    this.#closers.push({ name, close });
-  }
-  async closeAll(log: Logger) {
-    for (const { name, close } of this.#closers.reverse()) {
-      await close().catch((error: Error) =>
-        log.error({ err: error, component: name }, 'stop failed'),
-      );
-    }
-  }
-}
-
-/** Kafka from --brokers, or a native broker started (and owned) by this process. */
-async function kafkaBrokers(
-  flag: string | undefined,
-  runDir: string,
-  stack: Stack,
-  log: Logger,
-): Promise<{ brokers: string[]; pid?: number }> {
-  if (flag) return { brokers: parseBrokers(flag) };
-  await installKafka(log);
-  const kafka = await launch(kafkaDriver(), path.join(runDir, 'kafka'), { log });
-  stack.add('kafka', () => kafka.stop());
-  return { brokers: [`127.0.0.1:${kafka.plan.port}`], pid: kafka.pid };
 }
 
 export function upCommand(): Command {
@@ -100,67 +62,31 @@ export function upCommand(): Command {
     )
     .action(async (flags: UpFlags) => {
       const log = createLogger('up');
-      const stack = new Stack();
+      const running = await startMeshgraph({
+        configFile: flags.config,
+        brokers: flags.brokers ? parseBrokers(flags.brokers) : undefined,
+        clickhouseUrl: flags.clickhouse,
+        token: flags.token,
+        ports: {
+          xds: portOption(flags.xdsPort, '--xds-port'),
+          xdsAdmin: portOption(flags.xdsAdminPort, '--xds-admin-port'),
+          collector: portOption(flags.collectorPort, '--collector-port'),
+          collectorAdmin: portOption(flags.collectorAdminPort, '--collector-admin-port'),
+          jobsAdmin: portOption(flags.jobsAdminPort, '--jobs-admin-port'),
+          api: portOption(flags.apiPort, '--api-port'),
+        },
+        runDir: flags.runDir,
+        log,
+      });
       try {
-        const { brokers, pid: kafkaPid } = await kafkaBrokers(
-          flags.brokers,
-          flags.runDir,
-          stack,
-          log.child({ component: 'kafka' }),
-        );
-        const collector = await startCollector({
-          brokers,
-          grpcAddress: `127.0.0.1:${portOption(flags.collectorPort, '--collector-port')}`,
-          adminPort: portOption(flags.collectorAdminPort, '--collector-admin-port'),
-          log: log.child({ component: 'collector' }),
-        });
-        stack.add('collector', () => collector.close());
-        const rollup = await startRollup({
-          brokers,
-          clickhouseUrl: flags.clickhouse,
-          adminPort: portOption(flags.jobsAdminPort, '--jobs-admin-port'),
-          log: log.child({ component: 'rollup' }),
-        });
-        stack.add('rollup', () => rollup.close());
-        // The same URL: an embedded engine is shared with the rollup job inside this process.
-        const store = await openStore(flags.clickhouse, log);
-        stack.add('clickhouse', () => store.close());
-        const view = await startGraphView({ brokers, log: log.child({ component: 'graph-view' }) });
-        stack.add('graph-view', () => view.close());
-        const xds = await startXdsServer({
-          configFile: flags.config,
-          grpcAddress: `127.0.0.1:${portOption(flags.xdsPort, '--xds-port')}`,
-          adminPort: portOption(flags.xdsAdminPort, '--xds-admin-port'),
-          ...(flags.token && { token: flags.token }),
-          log: log.child({ component: 'xds' }),
-        });
-        stack.add('xds', () => xds.close());
-        const accessLog = xds.controlPlane.currentConfig()?.accessLog;
-        if (accessLog?.port !== collector.grpcPort) {
-          log.warn(
-            { accessLog, collectorPort: collector.grpcPort },
-            'the mesh config accessLog does not point at this collector: Envoy logs will not reach meshgraph',
-          );
-        }
-        const api = await startApi({
-          fold: view.fold,
-          history: (tMs, horizon) => graphAt(store, tMs, horizon),
-          log: log.child({ component: 'api' }),
-          port: portOption(flags.apiPort, '--api-port'),
-          token: flags.token,
-          ready: () =>
-            view.isReady()
-              ? { ready: true }
-              : { ready: false, reason: 'catching up on edge-stats.v1' },
-        });
-        stack.add('api', () => api.close());
+        const { ports, brokers, kafkaPid } = running;
         process.stdout.write(
           [
             'meshgraph is up:',
-            `  xDS (ADS)        127.0.0.1:${xds.grpcPort}   admin http://127.0.0.1:${xds.adminPort}`,
-            `  access logs      127.0.0.1:${collector.grpcPort}   admin http://127.0.0.1:${collector.adminPort}`,
-            `  rollup job       admin http://127.0.0.1:${rollup.adminPort}`,
-            `  graph API        http://127.0.0.1:${api.port}  (OpenAPI: /openapi.json)`,
+            `  xDS (ADS)        127.0.0.1:${ports.xds}   admin http://127.0.0.1:${ports.xdsAdmin}`,
+            `  access logs      127.0.0.1:${ports.collector}   admin http://127.0.0.1:${ports.collectorAdmin}`,
+            `  rollup job       admin http://127.0.0.1:${ports.jobsAdmin}`,
+            `  graph API        http://127.0.0.1:${ports.api}  (OpenAPI: /openapi.json)`,
             `  Kafka            ${brokers.join(',')}${kafkaPid ? ` (pid ${kafkaPid})` : ''}`,
             `  ClickHouse       ${flags.clickhouse}`,
             '',
@@ -168,7 +94,7 @@ export function upCommand(): Command {
         );
         log.info({ signal: await untilSignal() }, 'stopping');
       } finally {
-        await stack.closeAll(log);
+        await running.close();
       }
     });
 }
