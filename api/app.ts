@@ -1,10 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
+import type { ClickHouseStore } from '../lib/clickhouse/store.ts';
 import { createHttpApp } from '../lib/http/app.ts';
 import { registerHealth } from '../lib/http/health.ts';
 import type { Logger } from '../lib/log.ts';
+import { dashboardsPlugin } from './dashboards/plugin.ts';
 import { type GraphApiOptions, graphApiPlugin } from './graph/plugin.ts';
 import { registerOpenApi } from './openapi.ts';
+import { webPlugin } from './web/plugin.ts';
 
 /**
  * A plugin the API process adds next to the graph API (decisions, overrides, the live page):
@@ -25,6 +28,8 @@ export type ApiPlugin = (
  * - `metrics` (Registry, default a new one): served at `/metrics`; the SSE stream adds its own.
  * - `extraPlugins` (ApiPlugin[], default none): registered after the graph API, in order,
  *   each in its own encapsulated context, after swagger, so they appear in `/openapi.json`.
+ * - `store` (ClickHouseStore, default none): with it, `/v1/dashboards` and `/v1/series`
+ *   (api/dashboards/) are served. The pages under `/ui` (api/web/) are always served.
  */
 export interface ApiAppOptions extends GraphApiOptions {
   log: Logger;
@@ -32,6 +37,7 @@ export interface ApiAppOptions extends GraphApiOptions {
   ready?: () => { ready: boolean; reason?: string };
   metrics?: Registry | undefined;
   extraPlugins?: ApiPlugin[];
+  store?: ClickHouseStore | undefined;
 }
 
 /** The API's fastify app, routes registered, not listening (tests `inject()` into it). */
@@ -42,6 +48,9 @@ export async function createApiApp(options: ApiAppOptions): Promise<FastifyInsta
   await registerOpenApi(app);
   registerHealth(app, { metrics, ready: options.ready ?? (() => ({ ready: true })) });
   await app.register(graphApiPlugin, { ...options, metrics });
+  await app.register(webPlugin);
+  if (options.store)
+    await app.register(dashboardsPlugin, { store: options.store, now: options.now });
   for (const plugin of options.extraPlugins ?? []) {
     await app.register(async (scope) => {
       await plugin(scope, { token, log });

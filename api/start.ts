@@ -3,7 +3,7 @@ import { type ApiAppOptions, createApiApp } from './app.ts';
 
 /**
  * Options for {@link startApi}: those of createApiApp (app.ts: `fold`, `history`, `log`,
- * `token`, `ready`, `metrics`, `extraPlugins`, `now`, `capacityRps`, `heartbeatMs`,
+ * `token`, `ready`, `metrics`, `extraPlugins`, `store`, `now`, `capacityRps`, `heartbeatMs`,
  * `maxBufferedBytes`), plus
  * - `host` (string, default `127.0.0.1`): listen address; `0.0.0.0` to serve other machines.
  * - `port` (number, default 18080; 0 picks a free one).

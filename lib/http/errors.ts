@@ -31,6 +31,14 @@ export const errorCodes = {
   NOT_CONVERGED: 422,
   /** `at` asked for the graph's past, but this server runs without ClickHouse history. */
   HISTORY_UNAVAILABLE: 400,
+  // Policy API (api/policy/): overrides reuse UNKNOWN_CLUSTER, STATIC_CLUSTER, UNKNOWN_ENDPOINT
+  // and BAD_WEIGHT above, the same refusals as the xds admin API's weight changes.
+  /** A managed cluster without a decision yet (mode off, or no interval run since start). */
+  NO_DECISION: 404,
+  // Dashboards and RED series (api/dashboards/).
+  UNKNOWN_DASHBOARD: 404,
+  /** A dashboard or series needs ClickHouse, and this server runs without it. */
+  CLICKHOUSE_UNAVAILABLE: 400,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
