@@ -2,22 +2,19 @@
  * The Kafka side of the graph view: every process that needs the graph folds edge-stats.v1 on
  * its own (the graph is a view, not a shared state), so each one reads every partition.
  *
- * - A consumer group of its own per process (`meshgraph-graph-view-<host>-<pid>-<random>`):
- *   kafkajs has no manual assignment, and a shared group would split the partitions between
- *   replicas. Offsets are committed only so a rejoin resumes; the group is deleted on close.
- * - Start: the offsets of `now − lookbackMs` (admin.fetchTopicOffsetsByTimestamp), so a restart
- *   rebuilds the last hour, which is all the fold keeps. `fromBeginning` reads the whole topic
- *   instead (the fold still refuses windows older than its longest horizon).
- * - `ready` resolves once every partition was read up to the high watermark it had at start.
- * - A message that is no EdgeStats, or one the fold refuses, is logged and skipped: dead letters
- *   are the rollup's job (it produced the topic), and one bad window must not stop the view.
+ * Read with a topic reader of its own (../topic-reader.ts: a per-process group, every partition,
+ * `ready` once caught up, bad messages logged and skipped).
+ * - Start: the offsets of `now − lookbackMs`, so a restart rebuilds the last hour, which is all
+ *   the fold keeps. `fromBeginning` reads the whole topic instead (the fold still refuses
+ *   windows older than its longest horizon).
+ * - A message that is no EdgeStats, or one the fold refuses, is skipped: dead letters are the
+ *   rollup's job (it produced the topic), and one bad window must not stop the view.
  */
 
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { createKafka } from '../../lib/kafka.ts';
 import type { Logger } from '../../lib/log.ts';
 import { EdgeStats } from '../../schemas/gen/meshgraph/meshgraph/v1/edge_stats.ts';
+import { startTopicReader } from '../topic-reader.ts';
 import { edgeStatsTopic, ensureTopics } from '../topics.ts';
 import { GraphFold, type GraphFoldOptions } from './fold.ts';
 
@@ -74,79 +71,23 @@ export async function startGraphView(options: GraphViewOptions): Promise<GraphVi
   });
   fold.advance(now());
 
-  // Where to start and where "caught up" is, per partition, taken before consuming anything.
-  const admin = kafka.admin();
-  await admin.connect();
-  let starts: Array<{ partition: number; offset: string }>;
-  let ends: Map<number, bigint>;
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    ends = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
-    starts = options.fromBeginning
-      ? offsets.map((o) => ({ partition: o.partition, offset: o.low }))
-      : await admin.fetchTopicOffsetsByTimestamp(topic, now() - (options.lookbackMs ?? 3_600_000));
-  } finally {
-    await admin.disconnect();
-  }
-  const behind = new Set<number>();
-  for (const { partition, offset } of starts) {
-    if (BigInt(offset) < (ends.get(partition) ?? 0n)) behind.add(partition);
-  }
-
-  let caughtUp = false;
-  let settle!: { resolve: () => void; reject: (error: unknown) => void };
-  const ready = new Promise<void>((resolve, reject) => {
-    settle = { resolve, reject };
+  const reader = await startTopicReader({
+    kafka,
+    topic,
+    log,
+    groupPrefix: 'meshgraph-graph-view',
+    start: options.fromBeginning
+      ? 'beginning'
+      : { atMs: now() - (options.lookbackMs ?? 3_600_000) },
+    onMessage: (message) => {
+      fold.apply(EdgeStats.decode(message.value ?? Buffer.alloc(0)));
+    },
   });
-  ready.catch(() => {}); // a caller that never awaits `ready` must not see an unhandled rejection
-  const markCaughtUp = () => {
-    if (caughtUp || behind.size > 0) return;
-    caughtUp = true;
+  const ready = reader.ready.then(() => {
     fold.advance(now());
     log.info({ topic, counters: fold.counters() }, 'graph view caught up');
-    settle.resolve();
-  };
-
-  const groupId = `meshgraph-graph-view-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const consumer = kafka.consumer({ groupId });
-  // END_BATCH_PROCESS also reports batches of only control records, which eachMessage never sees.
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    const end = ends.get(payload.partition);
-    if (end !== undefined && BigInt(payload.lastOffset) + 1n >= end)
-      behind.delete(payload.partition);
-    markCaughtUp();
   });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (payload.restart) return;
-    log.error({ err: payload.error, topic }, 'graph view consumer crashed');
-    if (!caughtUp) settle.reject(payload.error);
-  });
-  // Seek on the first join: GROUP_JOIN fires inside run(), before the first fetch, whereas code
-  // after `await run()` may lose the race with it. Later joins resume from committed offsets.
-  let sought = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    if (sought) return;
-    sought = true;
-    for (const { partition, offset } of starts) consumer.seek({ topic, partition, offset });
-  });
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        try {
-          fold.apply(EdgeStats.decode(message.value ?? Buffer.alloc(0)));
-        } catch (error) {
-          const where = { err: error, topic, partition, offset: message.offset };
-          log.warn(where, 'skipped an edge-stats message');
-        }
-      },
-    });
-  } catch (error) {
-    await consumer.disconnect().catch(() => {});
-    throw error;
-  }
-  markCaughtUp();
+  ready.catch(() => {});
 
   const timer = setInterval(() => fold.advance(now()), options.tickMs ?? 1_000);
   timer.unref();
@@ -154,18 +95,9 @@ export async function startGraphView(options: GraphViewOptions): Promise<GraphVi
   const close = () => {
     closed ??= (async () => {
       clearInterval(timer);
-      await consumer.disconnect();
-      const cleanup = kafka.admin();
-      try {
-        await cleanup.connect();
-        await cleanup.deleteGroups([groupId]);
-      } catch (error) {
-        log.debug({ err: error, groupId }, 'could not delete the graph view consumer group');
-      } finally {
-        await cleanup.disconnect();
-      }
+      await reader.close();
     })();
     return closed;
   };
-  return { fold, ready, isReady: () => caughtUp, close };
+  return { fold, ready, isReady: () => reader.isReady(), close };
 }
