@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { createLogger } from '../lib/log.ts';
 import { startXdsServer } from '../xds-server/start.ts';
+import { parseBrokers } from './collector.ts';
 import { UsageError } from './errors.ts';
 
 function port(value: string, flag: string): number {
@@ -31,14 +32,26 @@ export function xdsCommand(): Command {
       'bearer token for mutating admin routes (env MESHGRAPH_TOKEN)',
       process.env.MESHGRAPH_TOKEN,
     )
+    .option(
+      '--brokers <host:port,...>',
+      'Kafka, to apply the policy job’s decisions from routing.v1 (env MESHGRAPH_KAFKA_BROKERS); without it only the mesh config and the admin API set weights',
+      process.env.MESHGRAPH_KAFKA_BROKERS,
+    )
     .action(
-      async (options: { config: string; grpc: string; adminPort: string; token?: string }) => {
+      async (options: {
+        config: string;
+        grpc: string;
+        adminPort: string;
+        token?: string;
+        brokers?: string;
+      }) => {
         const log = createLogger('xds');
         const server = await startXdsServer({
           configFile: options.config,
           grpcAddress: options.grpc,
           adminPort: port(options.adminPort, '--admin-port'),
           ...(options.token && { token: options.token }),
+          ...(options.brokers && { brokers: parseBrokers(options.brokers) }),
           log,
         });
         process.stdout.write(

@@ -1,5 +1,7 @@
 import { Registry } from 'prom-client';
+import { createKafka } from '../lib/kafka.ts';
 import type { Logger } from '../lib/log.ts';
+import { ensureTopics, routingTopic } from '../stream-jobs/topics.ts';
 import { createXdsAdminApp } from './admin/app.ts';
 import { AdsMetrics } from './ads/metrics.ts';
 import { createAdsServer } from './ads/server.ts';
@@ -7,7 +9,10 @@ import { SyncStatus } from './ads/sync-status.ts';
 import { audienceOf, ControlPlane } from './control-plane.ts';
 import { loadMeshConfig, watchMeshConfig } from './mesh-config/load.ts';
 import { formatIssue } from './mesh-config/parse.ts';
+import { type RoutingFeedOptions, startRoutingFeed } from './routing/feed.ts';
+import { LoopLatency } from './routing/loop-latency.ts';
 import { SnapshotCache } from './snapshot/cache.ts';
+import { TypeUrl } from './snapshot/types.ts';
 
 /**
  * Options for {@link startXdsServer}.
@@ -17,6 +22,10 @@ import { SnapshotCache } from './snapshot/cache.ts';
  * - `adminHost` (string, default `127.0.0.1`), `adminPort` (number, default 18001; 0 = any):
  *   the admin HTTP API (health, readiness, metrics, sync status, weights).
  * - `token` (string, default none): bearer token for mutating admin routes; none = refused.
+ * - `brokers` (string[], default none): Kafka, to follow routing.v1 (the policy job's
+ *   decisions). With it, ADS starts serving only once the topic is read to its end, so a
+ *   restarted replica never pushes configured weights over the policy's current ones.
+ * - `replicationFactor` (number, default 1): for routing.v1 if this creates it.
  * - `log` (Logger, required).
  */
 export interface XdsServerOptions {
@@ -25,6 +34,8 @@ export interface XdsServerOptions {
   adminHost?: string;
   adminPort?: number;
   token?: string;
+  brokers?: string[] | undefined;
+  replicationFactor?: number;
   log: Logger;
 }
 
@@ -60,6 +71,17 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
   const controlPlane = new ControlPlane({ cache, log: log.child({ part: 'control-plane' }) });
   controlPlane.setConfig(initial.config);
 
+  const loopLatency = new LoopLatency({ registry });
+  const feed = options.brokers
+    ? await followRouting(options.brokers, options.replicationFactor ?? 1, {
+        log: log.child({ part: 'routing-feed' }),
+        registry,
+        sink: controlPlane,
+        claVersion: (cluster) =>
+          cache.getSnapshot('envoy')?.sets[TypeUrl.endpoint].resources.get(cluster)?.version,
+        loopLatency,
+      })
+    : undefined;
   const watcher = watchMeshConfig(options.configFile, {
     log: log.child({ part: 'mesh-config' }),
     onConfig: (config) => {
@@ -81,6 +103,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
     log: log.child({ part: 'ads' }),
     metrics,
     syncStatus,
+    onAck: (node, type, resources) => loopLatency.acked(node, type, resources),
   });
   const admin = await createXdsAdminApp({
     controlPlane,
@@ -105,12 +128,30 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
       syncStatus,
       async close() {
         watcher.close();
-        await Promise.all([admin.close(), ads.close()]);
+        await Promise.all([admin.close(), ads.close(), feed?.close()]);
       },
     };
   } catch (error) {
     watcher.close();
-    await Promise.allSettled([admin.close(), ads.close()]);
+    await Promise.allSettled([admin.close(), ads.close(), feed?.close()]);
     throw error;
   }
+}
+
+/** Reads routing.v1 to its end before returning: the caller serves ADS only after that. */
+async function followRouting(
+  brokers: string[],
+  replicationFactor: number,
+  options: Omit<RoutingFeedOptions, 'kafka'>,
+) {
+  const kafka = createKafka({ brokers, clientId: 'meshgraph-xds', log: options.log });
+  await ensureTopics(kafka, [routingTopic], { replicationFactor, log: options.log });
+  const feed = await startRoutingFeed({ ...options, kafka });
+  try {
+    await feed.ready;
+  } catch (error) {
+    await feed.close().catch(() => {});
+    throw error;
+  }
+  return feed;
 }

@@ -93,7 +93,7 @@ export class DeltaStream {
     for (const r of p.resources) st.holds.add(r.name);
     for (const name of p.removed) st.holds.delete(name);
     history.mergeGood(type, p.version, p.resources, p.removed);
-    this.#ctx.events.acked(type, p.version, (this.#now() - p.sentAt) / 1000);
+    this.#ctx.events.acked(type, p.version, (this.#now() - p.sentAt) / 1000, p.resources);
   }
 
   #nack(type: TypeUrl, st: TypeState, message: string): void {

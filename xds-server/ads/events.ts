@@ -5,8 +5,19 @@
  */
 
 import type { Any } from '../../schemas/gen/envoy/google/protobuf/any.ts';
+import type { NodeIdentity } from '../snapshot/cache.ts';
 import { type Resource, TypeUrl } from '../snapshot/types.ts';
 import type { NodeHistory } from './node-history.ts';
+
+/**
+ * Told of every ACK with the resources it covered: how the loop-latency metric learns when an
+ * Envoy holds the endpoints a routing decision produced.
+ */
+export type AckListener = (
+  node: NodeIdentity,
+  type: TypeUrl,
+  resources: readonly Resource[],
+) => void;
 
 /** Short names for labels, logs and the sync-status document. */
 export const typeName: Readonly<Record<TypeUrl, 'lds' | 'rds' | 'cds' | 'eds'>> = {
@@ -39,8 +50,9 @@ export interface StreamEvents {
   /**
    * The client holds `version`: it ACKed a response (`seconds` from push to ACK) or, on a new
    * stream, reported the version the server would have sent (`seconds` undefined).
+   * `resources` are the ones the ACKed response carried (absent for a reported version).
    */
-  acked(type: TypeUrl, version: string, seconds?: number): void;
+  acked(type: TypeUrl, version: string, seconds?: number, resources?: readonly Resource[]): void;
   /** The client rejected `version`; `message` is Envoy's error_detail.message. */
   nacked(type: TypeUrl, version: string, message: string, names: readonly string[]): void;
   /** A request answered a nonce that is not the latest one sent for its type; it was ignored. */

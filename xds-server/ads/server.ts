@@ -17,6 +17,7 @@ import {
 } from '../../schemas/gen/envoy/envoy/service/discovery/v3/ads.ts';
 import type { SnapshotWatcher } from '../snapshot/cache.ts';
 import { DeltaStream } from './delta.ts';
+import type { AckListener } from './events.ts';
 import type { AdsMetrics } from './metrics.ts';
 import { NodeHistories } from './node-history.ts';
 import { SotwStream } from './sotw.ts';
@@ -29,6 +30,7 @@ import type { SyncStatus } from './sync-status.ts';
  * - `log` (Logger, required): every log line of the server and its streams.
  * - `metrics` (AdsMetrics, default none): Prometheus metrics to update.
  * - `syncStatus` (SyncStatus, default none): per-node sync status to maintain.
+ * - `onAck` (AckListener, default none): told of every ACK and the resources it covered.
  * - `histories` (NodeHistories, default a new one): per-node memory across streams (quarantined
  *   versions, last good resources); pass one to share it between servers in one process.
  */
@@ -38,6 +40,7 @@ export interface AdsServerOptions {
   metrics?: AdsMetrics;
   syncStatus?: SyncStatus;
   histories?: NodeHistories;
+  onAck?: AckListener;
 }
 
 export interface AdsServer {

@@ -100,7 +100,7 @@ export class SotwStream {
       for (const r of p.resources) st.acked.set(r.name, r);
       history.mergeGood(type, p.version, p.resources);
     }
-    this.#ctx.events.acked(type, p.version, (this.#now() - p.sentAt) / 1000);
+    this.#ctx.events.acked(type, p.version, (this.#now() - p.sentAt) / 1000, p.resources);
   }
 
   #nack(type: TypeUrl, st: TypeState, message: string): void {

@@ -3,7 +3,7 @@
  */
 
 import type { Logger } from '../../lib/log.ts';
-import type { TypeUrl } from '../snapshot/types.ts';
+import type { Resource, TypeUrl } from '../snapshot/types.ts';
 import { type StreamEvents, typeName } from './events.ts';
 import type { AdsMetrics } from './metrics.ts';
 import type { StreamSync } from './sync-status.ts';
@@ -12,6 +12,7 @@ export function streamEvents(
   log: Logger,
   metrics: AdsMetrics | undefined,
   sync: StreamSync | undefined,
+  onAck?: (type: TypeUrl, resources: readonly Resource[]) => void,
 ): StreamEvents {
   const label = (type: TypeUrl) => ({ type: typeName[type] });
   const unserved = new Set<string>();
@@ -21,8 +22,9 @@ export function streamEvents(
       sync?.pushed(type, version);
       log.debug({ ...label(type), version, nonce, resources: names }, 'xDS response sent');
     },
-    acked(type, version, seconds) {
+    acked(type, version, seconds, resources) {
       if (seconds !== undefined) metrics?.convergence.observe(label(type), seconds);
+      if (resources) onAck?.(type, resources);
       sync?.acked(type, version);
       log.debug({ ...label(type), version, seconds }, 'xDS version acknowledged');
     },

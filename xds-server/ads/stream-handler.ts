@@ -9,7 +9,7 @@ import type { Logger } from '../../lib/log.ts';
 import type { Node } from '../../schemas/gen/envoy/envoy/config/core/v3/base.ts';
 import type { NodeIdentity, SnapshotWatcher } from '../snapshot/cache.ts';
 import type { Snapshot } from '../snapshot/types.ts';
-import type { StreamContext } from './events.ts';
+import type { AckListener, StreamContext } from './events.ts';
 import type { AdsMetrics } from './metrics.ts';
 import type { NodeHistories } from './node-history.ts';
 import { nonceSource } from './nonce.ts';
@@ -22,6 +22,7 @@ export interface StreamDeps {
   readonly log: Logger;
   readonly metrics?: AdsMetrics | undefined;
   readonly syncStatus?: SyncStatus | undefined;
+  readonly onAck?: AckListener | undefined;
   readonly histories: NodeHistories;
   readonly open: Set<ServerDuplexStream<unknown, unknown>>;
 }
@@ -41,7 +42,7 @@ export function serveStream<Req extends Request, Res>(
   method: string,
   create: (ctx: StreamContext) => Machine<Req, Res>,
 ) {
-  const { watcher, log, metrics, syncStatus, histories, open } = deps;
+  const { watcher, log, metrics, syncStatus, histories, open, onAck } = deps;
   return (call: ServerDuplexStream<Req, Res>) => {
     let machine: Machine<Req, Res> | undefined;
     let stop: (() => void) | undefined;
@@ -93,7 +94,9 @@ export function serveStream<Req extends Request, Res>(
         };
         streamLog = streamLog.child({ node: node.id });
         const sync = syncStatus?.connect(identity, kind);
-        const events = streamEvents(streamLog, metrics, sync);
+        const events = streamEvents(streamLog, metrics, sync, (type, resources) =>
+          onAck?.(identity, type, resources),
+        );
         const created = create({ history: histories.get(node.id), events, nonce: nonceSource() });
         machine = created;
         let unwatch = () => {};
