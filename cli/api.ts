@@ -40,6 +40,7 @@ export function apiCommand(): Command {
           fold: view.fold,
           ...(store && {
             history: (tMs: number, horizon: '1m' | '5m' | '1h') => graphAt(store, tMs, horizon),
+            store,
           }),
           log,
           port,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { ApiPlugin } from '../api/app.ts';
+import { policyApiPlugin } from '../api/policy/plugin.ts';
 import { startApi } from '../api/start.ts';
 import { openStore } from '../lib/clickhouse/store.ts';
 import type { Logger } from '../lib/log.ts';
@@ -9,6 +10,9 @@ import { launch } from '../stack/process.ts';
 import { startCollector } from '../stream-jobs/collector/start.ts';
 import { graphAt } from '../stream-jobs/graph/history.ts';
 import { startGraphView } from '../stream-jobs/graph/replay.ts';
+import { explainDecision } from '../stream-jobs/policy/explain.ts';
+import { defaultPolicyOptions, type PolicyOptions } from '../stream-jobs/policy/options.ts';
+import { startPolicyJob } from '../stream-jobs/policy/start.ts';
 import { startRollup } from '../stream-jobs/rollup/start.ts';
 import { startXdsServer } from '../xds-server/start.ts';
 
@@ -21,7 +25,9 @@ import { startXdsServer } from '../xds-server/start.ts';
  *   opened once per process, so the embedded engine is shared by the rollup job and the API.
  * - `token` (string, default none): bearer token for mutating admin routes (none → refused).
  * - `ports` (object, required): `xds`, `xdsAdmin`, `collector`, `collectorAdmin`, `jobsAdmin`,
- *   `api`; 0 picks a free one.
+ *   `policyAdmin`, `api`; 0 picks a free one.
+ * - `policy` (PolicyOptions, default defaultPolicyOptions): the routing policy's settings; it
+ *   moves the weights of clusters with `policy: adaptive`.
  * - `runDir` (string, required): where the started Kafka keeps its data and log.
  * - `apiPlugins` (ApiPlugin[], default none): extra API routes (e.g. the live page).
  * - `log` (Logger, required): each component logs as its child (`component`).
@@ -37,8 +43,10 @@ export interface MeshgraphOptions {
     collector: number;
     collectorAdmin: number;
     jobsAdmin: number;
+    policyAdmin: number;
     api: number;
   };
+  policy?: PolicyOptions;
   runDir: string;
   apiPlugins?: ApiPlugin[];
   log: Logger;
@@ -55,6 +63,7 @@ export interface RunningMeshgraph {
     readonly collector: number;
     readonly collectorAdmin: number;
     readonly jobsAdmin: number;
+    readonly policyAdmin: number;
     readonly api: number;
   };
   /** The mesh config's accessLog points at this collector (else Envoy logs go elsewhere). */
@@ -115,6 +124,7 @@ export async function startMeshgraph(options: MeshgraphOptions): Promise<Running
       configFile: options.configFile,
       grpcAddress: `127.0.0.1:${ports.xds}`,
       adminPort: ports.xdsAdmin,
+      brokers,
       ...(options.token && { token: options.token }),
       log: log.child({ component: 'xds' }),
     });
@@ -127,13 +137,26 @@ export async function startMeshgraph(options: MeshgraphOptions): Promise<Running
         'the mesh config accessLog does not point at this collector: Envoy logs will not reach meshgraph',
       );
     }
+    const policy = await startPolicyJob({
+      brokers,
+      store,
+      meshConfig: () => xds.controlPlane.currentConfig(),
+      policy: options.policy ?? defaultPolicyOptions,
+      adminPort: ports.policyAdmin,
+      log: log.child({ component: 'policy' }),
+    });
+    closers.add('policy', () => policy.close());
     const api = await startApi({
       fold: view.fold,
       history: (tMs, horizon) => graphAt(store, tMs, horizon),
       log: log.child({ component: 'api' }),
       port: ports.api,
+      store,
       token: options.token,
-      ...(options.apiPlugins && { extraPlugins: options.apiPlugins }),
+      extraPlugins: [
+        policyApiPlugin(policy.control, { explain: explainDecision }),
+        ...(options.apiPlugins ?? []),
+      ],
       ready: () =>
         view.isReady() ? { ready: true } : { ready: false, reason: 'catching up on edge-stats.v1' },
     });
@@ -147,6 +170,7 @@ export async function startMeshgraph(options: MeshgraphOptions): Promise<Running
         collector: collector.grpcPort,
         collectorAdmin: collector.adminPort,
         jobsAdmin: rollup.adminPort,
+        policyAdmin: policy.adminPort,
         api: api.port,
       },
       accessLogReachesCollector,

@@ -1,8 +1,12 @@
 import { Command } from 'commander';
-import { parseStoreUrl } from '../lib/clickhouse/store.ts';
-import { createLogger } from '../lib/log.ts';
+import { openStore, parseStoreUrl } from '../lib/clickhouse/store.ts';
+import { createLogger, type Logger } from '../lib/log.ts';
 import { defaultClickHouseUrl } from '../stack/paths.ts';
+import { defaultPolicyOptions } from '../stream-jobs/policy/options.ts';
+import { startPolicyJob } from '../stream-jobs/policy/start.ts';
 import { startRollup } from '../stream-jobs/rollup/start.ts';
+import { watchMeshConfig } from '../xds-server/mesh-config/load.ts';
+import { formatIssue } from '../xds-server/mesh-config/parse.ts';
 import { parseBrokers } from './collector.ts';
 import { UsageError } from './errors.ts';
 
@@ -22,9 +26,14 @@ interface JobsFlags {
   idle: string;
   sessionTimeout: string;
   replicationFactor: string;
+  config?: string;
+  policyAdminPort: string;
 }
 
-/** `meshgraph jobs`: the stream jobs of one replica (today the rollup job). */
+/**
+ * `meshgraph jobs`: the stream jobs of one replica: the rollup job, and with `--config` the
+ * routing policy (one per mesh: run it in one replica only).
+ */
 export function jobsCommand(): Command {
   return new Command('jobs')
     .description(
@@ -66,6 +75,12 @@ export function jobsCommand(): Command {
       'replication factor for the topics created when missing (3 on a production cluster)',
       '1',
     )
+    .option(
+      '--config <file>',
+      'the mesh config YAML: also run the routing policy for its `policy: adaptive` clusters (one policy job per mesh; env MESHGRAPH_MESH_CONFIG)',
+      process.env.MESHGRAPH_MESH_CONFIG,
+    )
+    .option('--policy-admin-port <port>', 'policy admin HTTP port; 0 picks one', '18093')
     .action(async (flags: JobsFlags) => {
       const brokers = parseBrokers(flags.brokers);
       try {
@@ -90,11 +105,80 @@ export function jobsCommand(): Command {
         },
       });
       process.stdout.write(`jobs: rollup running, admin on http://127.0.0.1:${rollup.adminPort}\n`);
+      const policy = flags.config
+        ? await startPolicyFromFile(flags.config, {
+            brokers,
+            clickhouseUrl: flags.clickhouse,
+            adminPort: integer(flags.policyAdminPort, '--policy-admin-port', 0, 65535),
+            replicationFactor: integer(flags.replicationFactor, '--replication-factor', 1),
+            log: log.child({ component: 'policy' }),
+          }).catch(async (error) => {
+            await rollup.close();
+            throw error;
+          })
+        : undefined;
+      if (policy) {
+        process.stdout.write(
+          `jobs: policy running, admin on http://127.0.0.1:${policy.adminPort}\n`,
+        );
+      }
       const signal = await new Promise<string>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));
       });
       log.info({ signal }, 'stopping: finishing the batch in hand, committing, leaving the group');
+      await policy?.close();
       await rollup.close();
     });
+}
+
+/** The policy job following a mesh config file (hot-reloaded, last good kept). */
+async function startPolicyFromFile(
+  file: string,
+  options: {
+    brokers: string[];
+    clickhouseUrl: string;
+    adminPort: number;
+    replicationFactor: number;
+    log: Logger;
+  },
+) {
+  const { log } = options;
+  const watcher = watchMeshConfig(file, {
+    log,
+    onConfig: () => {},
+    onRejected: (issues) =>
+      log.error(
+        { issues: issues.map(formatIssue) },
+        'invalid mesh config; the last good one stays',
+      ),
+  });
+  if (!watcher.current()) {
+    watcher.close();
+    throw new UsageError(`--config: ${file} is not a valid mesh config (see the log above)`);
+  }
+  const store = await openStore(options.clickhouseUrl, log);
+  try {
+    const policy = await startPolicyJob({
+      brokers: options.brokers,
+      store,
+      meshConfig: () => watcher.current(),
+      policy: defaultPolicyOptions,
+      adminPort: options.adminPort,
+      replicationFactor: options.replicationFactor,
+      log,
+    });
+    return {
+      adminPort: policy.adminPort,
+      async close() {
+        watcher.close();
+        await policy.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    watcher.close();
+    await store.close();
+    throw error;
+  }
 }

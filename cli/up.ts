@@ -16,6 +16,7 @@ interface UpFlags {
   collectorPort: string;
   collectorAdminPort: string;
   jobsAdminPort: string;
+  policyAdminPort: string;
   apiPort: string;
   runDir: string;
 }
@@ -54,6 +55,7 @@ export function upCommand(): Command {
     )
     .option('--collector-admin-port <port>', 'collector admin port', '18091')
     .option('--jobs-admin-port <port>', 'rollup job admin port', '18092')
+    .option('--policy-admin-port <port>', 'routing policy admin port', '18093')
     .option('--api-port <port>', 'graph API port', '18080')
     .option(
       '--run-dir <dir>',
@@ -73,6 +75,7 @@ export function upCommand(): Command {
           collector: portOption(flags.collectorPort, '--collector-port'),
           collectorAdmin: portOption(flags.collectorAdminPort, '--collector-admin-port'),
           jobsAdmin: portOption(flags.jobsAdminPort, '--jobs-admin-port'),
+          policyAdmin: portOption(flags.policyAdminPort, '--policy-admin-port'),
           api: portOption(flags.apiPort, '--api-port'),
         },
         runDir: flags.runDir,
@@ -86,6 +89,7 @@ export function upCommand(): Command {
             `  xDS (ADS)        127.0.0.1:${ports.xds}   admin http://127.0.0.1:${ports.xdsAdmin}`,
             `  access logs      127.0.0.1:${ports.collector}   admin http://127.0.0.1:${ports.collectorAdmin}`,
             `  rollup job       admin http://127.0.0.1:${ports.jobsAdmin}`,
+            `  routing policy   admin http://127.0.0.1:${ports.policyAdmin}   decisions http://127.0.0.1:${ports.api}/v1/decisions`,
             `  graph API        http://127.0.0.1:${ports.api}  (OpenAPI: /openapi.json)`,
             `  Kafka            ${brokers.join(',')}${kafkaPid ? ` (pid ${kafkaPid})` : ''}`,
             `  ClickHouse       ${flags.clickhouse}`,

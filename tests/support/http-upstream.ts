@@ -11,18 +11,22 @@ export interface TestUpstream {
 
 /**
  * A local HTTP server that answers every request with its own name: proof of where a request
- * went. `delayMs` (() => number, default none): how long each answer waits, for latency tests.
+ * went. `delayMs` (() => number, default none): how long each answer waits, for latency tests;
+ * `status` (() => number, default 200): each answer's status, for error tests.
  */
 export async function startUpstream(
   name: string,
-  options: { delayMs?: () => number } = {},
+  options: { delayMs?: () => number; status?: () => number } = {},
 ): Promise<TestUpstream> {
   let hits = 0;
   const server = http.createServer((request, response) => {
     hits++;
     request.resume();
     const answer = () => {
-      response.writeHead(200, { 'content-type': 'text/plain', 'x-upstream': name });
+      response.writeHead(options.status?.() ?? 200, {
+        'content-type': 'text/plain',
+        'x-upstream': name,
+      });
       response.end(name);
     };
     const delay = options.delayMs?.() ?? 0;

@@ -39,13 +39,26 @@ export interface XdsTestServer {
   stop(): Promise<void>;
 }
 
-/** An xds-server in this process on ports picked at run time, serving `yaml`. */
-export async function startXds(yaml: string): Promise<XdsTestServer> {
+/**
+ * An xds-server in this process on ports picked at run time, serving `yaml`; with `brokers` it
+ * follows routing.v1 (the policy job's decisions).
+ */
+export async function startXds(
+  yaml: string,
+  options: { brokers?: string[] } = {},
+): Promise<XdsTestServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'meshgraph-xds-'));
   const configFile = path.join(dir, 'mesh.yaml');
   writeFileSync(configFile, yaml);
   const start = (grpcAddress: string) =>
-    startXdsServer({ configFile, grpcAddress, adminPort: 0, token: adminToken, log });
+    startXdsServer({
+      configFile,
+      grpcAddress,
+      adminPort: 0,
+      token: adminToken,
+      log,
+      ...(options.brokers && { brokers: options.brokers }),
+    });
   const handle: XdsTestServer = {
     dir,
     configFile,

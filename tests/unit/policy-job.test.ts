@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { EdgeStats } from '../../schemas/gen/meshgraph/meshgraph/v1/edge_stats.ts';
+import { PolicyJob } from '../../stream-jobs/policy/job.ts';
+import { defaultPolicyOptions } from '../../stream-jobs/policy/options.ts';
+import { newSketch, sketchToBytes } from '../../stream-jobs/rollup/sketch.ts';
+import { parseMeshConfig } from '../../xds-server/mesh-config/parse.ts';
+import type { MeshConfig } from '../../xds-server/mesh-config/types.ts';
+
+const endpoints = ['127.0.0.1:9001', '127.0.0.1:9002', '127.0.0.1:9003', '127.0.0.1:9004'];
+
+function config(policy: 'adaptive' | 'static', list = endpoints): MeshConfig {
+  const result = parseMeshConfig(
+    `listeners: [{ name: l, port: 10000, routes: [{ name: r, cluster: c }] }]
+clusters:
+  - name: c
+    policy: ${policy}
+    endpoints: [${list.map((e) => `"${e}"`).join(', ')}]
+`,
+    'mesh.yaml',
+  );
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  return result.config;
+}
+
+/** One second of traffic: every endpoint 50 requests at its latency. */
+function second(job: PolicyJob, startMs: number, latencyMs: (endpoint: string) => number) {
+  for (const endpoint of endpoints) {
+    const sketch = newSketch();
+    for (let i = 0; i < 50; i++) sketch.accept(latencyMs(endpoint) * 1000);
+    job.observe(
+      EdgeStats.fromPartial({
+        sourceService: 'web',
+        destinationCluster: 'c',
+        upstreamEndpoint: endpoint,
+        windowStartMs: startMs,
+        windowSeconds: 1,
+        requests: 50,
+        status2xx: 50,
+        durationSumUs: 50 * latencyMs(endpoint) * 1000,
+        latencySketch: sketchToBytes(sketch),
+      }),
+    );
+  }
+}
+
+describe('PolicyJob', () => {
+  it('publishes a changed decision and records it; a steady one only every refresh', () => {
+    const job = new PolicyJob({ policy: defaultPolicyOptions, refreshMs: 10_000 });
+    job.setConfig(config('adaptive'));
+    let published = 0;
+    for (let t = 0; t < 30; t++) {
+      second(job, t * 1000, (e) => (e === endpoints[0] ? 200 : 10));
+      const result = job.tick(t * 1000 + 2_500);
+      expect(result.record).toEqual(result.publish);
+      published += result.publish.length;
+    }
+    const [decision] = job.current();
+    expect(decision?.endpoints[0]?.weight).toBeLessThan(decision?.endpoints[1]?.weight ?? 0);
+    // Moves while converging, then at most one refresh per 10 s: far fewer than 30.
+    expect(published).toBeGreaterThan(1);
+    expect(published).toBeLessThan(20);
+  });
+
+  it('dry-run records decisions, publishes none, and clears what it published before', () => {
+    const job = new PolicyJob({ policy: defaultPolicyOptions });
+    job.setConfig(config('adaptive'));
+    second(job, 0, () => 10);
+    expect(job.tick(2_500).publish).toHaveLength(1);
+    expect(job.setOverride('c', { mode: 'dry-run', pins: new Map() }).ok).toBe(true);
+    second(job, 1_000, (e) => (e === endpoints[0] ? 200 : 10));
+    const result = job.tick(3_500);
+    expect(result.clear).toEqual(['c']);
+    expect(result.publish).toEqual([]);
+    expect(result.record.every((d) => d.dryRun)).toBe(true);
+    expect(job.tick(4_500 + 10_000).clear).toEqual([]);
+  });
+
+  it('off: no decisions, one tombstone', () => {
+    const job = new PolicyJob({ policy: defaultPolicyOptions });
+    job.setConfig(config('adaptive'));
+    job.tick(1_000);
+    job.setOverride('c', { mode: 'off', pins: new Map() });
+    expect(job.tick(2_000)).toEqual({ publish: [], record: [], clear: ['c'] });
+    expect(job.tick(3_000)).toEqual({ publish: [], record: [], clear: [] });
+    expect(job.current()).toEqual([]);
+  });
+
+  it('a cluster turned static is cleared once and no longer managed', () => {
+    const job = new PolicyJob({ policy: defaultPolicyOptions });
+    job.setConfig(config('adaptive'));
+    job.tick(1_000);
+    job.setConfig(config('static'));
+    expect(job.tick(2_000).clear).toEqual(['c']);
+    expect(job.clusters()).toEqual([]);
+  });
+
+  it('pins win, and a pin of an endpoint the cluster lost is dropped with it', () => {
+    const job = new PolicyJob({ policy: defaultPolicyOptions });
+    job.setConfig(config('adaptive'));
+    const pins = new Map([[endpoints[3] as string, 5]]);
+    expect(job.setOverride('c', { mode: 'active', pins }).ok).toBe(true);
+    const [decision] = job.tick(1_000).publish;
+    expect(decision?.endpoints.find((e) => e.endpoint === endpoints[3])).toMatchObject({
+      weight: 5,
+      reason: 'pinned',
+    });
+    job.setConfig(config('adaptive', endpoints.slice(0, 3)));
+    expect(job.clusters()[0]?.pins.size).toBe(0);
+  });
+
+  it('refuses overrides naming what does not exist, quoting it', () => {
+    const job = new PolicyJob({ policy: defaultPolicyOptions });
+    job.setConfig(config('adaptive'));
+    const active = (pins: [string, number][]) => ({ mode: 'active' as const, pins: new Map(pins) });
+    expect(job.setOverride('x', active([]))).toEqual({
+      ok: false,
+      code: 'unknown-cluster',
+      message: "cluster 'x' is not managed (policy: adaptive)",
+    });
+    expect(job.setOverride('c', active([['10.0.0.1:1', 1]]))).toEqual({
+      ok: false,
+      code: 'unknown-endpoint',
+      message: "cluster 'c' has no endpoint '10.0.0.1:1'",
+    });
+    expect(job.setOverride('c', active([[endpoints[0] as string, 129]]))).toMatchObject({
+      ok: false,
+      code: 'bad-weight',
+    });
+    expect(job.setOverride('c', active(endpoints.map((e) => [e, 0])))).toEqual({
+      ok: false,
+      code: 'bad-weight',
+      message: "pins would eject every endpoint of cluster 'c'",
+    });
+  });
+});

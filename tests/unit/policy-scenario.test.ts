@@ -1,0 +1,74 @@
+/**
+ * The policy closing the loop on a simulated cluster (policy-sim.ts): 4 endpoints, 200 req/s,
+ * traffic following the weights, statistics 2–3 s late. The targets are issue #6's.
+ */
+import { describe, expect, it } from 'vitest';
+import { type FaultKind, type SimSecond, simulate } from './policy-sim.ts';
+
+/** Direction reversals of a weight series (as bench/loop counts them): 0 → 8 → 0 → 8 is two. */
+function reversals(weights: readonly number[]): number {
+  let direction = 0;
+  let count = 0;
+  for (let i = 1; i < weights.length; i++) {
+    const d = Math.sign((weights[i] ?? 0) - (weights[i - 1] ?? 0));
+    if (d === 0) continue;
+    if (direction !== 0 && d !== direction) count++;
+    direction = d;
+  }
+  return count;
+}
+
+const shareOf = (run: readonly SimSecond[], index: number, t: number) =>
+  run[t - 1]?.shares[index] ?? Number.NaN;
+
+describe('the policy on a simulated 4-endpoint cluster', () => {
+  const faults: FaultKind[] = ['slow', 'tail', 'fail', 'stall'];
+  describe.each(faults)('one endpoint %s from t = 20 s to t = 60 s', (kind) => {
+    it.each([
+      [2, 1],
+      [2, 2],
+      [3, 1],
+      [3, 2],
+    ])(
+      'lag %i s, seed %i: <5% within 10 s, >15% within 60 s of recovery, ≤1 overshoot',
+      (lagS, seed) => {
+        const run = simulate({
+          seconds: 120,
+          rateRps: 200,
+          lagS,
+          seed,
+          faults: [{ index: 1, kind, fromS: 20, toS: 60 }],
+        });
+        for (let t = 30; t <= 60; t++) expect(shareOf(run, 1, t)).toBeLessThan(0.05);
+        const back = run.find((s) => s.t > 60 && (s.shares[1] ?? 0) > 0.15);
+        expect(back?.t).toBeLessThanOrEqual(120);
+        for (let t = back?.t ?? 120; t <= 120; t++)
+          expect(shareOf(run, 1, t)).toBeGreaterThan(0.15);
+        expect(
+          reversals(run.filter((s) => s.t >= 60).map((s) => s.weights[1] ?? 0)),
+        ).toBeLessThanOrEqual(1);
+        // The healthy endpoints never lose more than one level (once statistics arrive).
+        for (const s of run.filter((s) => !s.reasons.includes('stale'))) {
+          for (const i of [0, 2, 3]) expect(s.weights[i]).toBeGreaterThanOrEqual(91);
+        }
+      },
+    );
+  });
+
+  it('with no fault, never changes a weight in ten minutes', () => {
+    for (const rateRps of [50, 200]) {
+      const run = simulate({ seconds: 600, rateRps, seed: 3 });
+      expect(run.filter((s) => s.t > 3 && s.changed)).toEqual([]);
+      expect(run.at(-1)?.weights).toEqual([128, 128, 128, 128]);
+    }
+  });
+
+  it.each(['slow', 'fail', 'stall'] as const)(
+    'keeps the weights equal when every endpoint goes %s at once',
+    (kind) => {
+      const everyone = [0, 1, 2, 3].map((index) => ({ index, kind, fromS: 20, toS: 60 }));
+      const run = simulate({ seconds: 90, rateRps: 200, faults: everyone });
+      for (const s of run) expect(new Set(s.weights).size).toBe(1);
+    },
+  );
+});

@@ -1,0 +1,145 @@
+/**
+ * A synthetic cluster driven by `decide`, second by second, for the policy's scenario tests:
+ * traffic follows the weights in force (share = weight / sum), latency grows with load, and the
+ * statistics of each second reach the policy `lagS` seconds after it ends, as the rollup's 1-s
+ * windows do.
+ */
+import { type ClusterPolicyState, decide } from '../../stream-jobs/policy/math/decide.ts';
+import { defaultPolicyOptions, type PolicyOptions } from '../../stream-jobs/policy/options.ts';
+import type {
+  ClusterObservation,
+  DecisionReason,
+  EndpointObservation,
+} from '../../stream-jobs/policy/types.ts';
+import { clusterSpec, endpointName, T0 } from './policy-support.ts';
+
+/** S1 ×5 latency, S2 10% take 1 s, S3 50% fast 503s, S4 every request 2 s (bench/loop). */
+export type FaultKind = 'slow' | 'tail' | 'fail' | 'stall' | 'none';
+
+export interface SimOptions {
+  readonly seconds: number;
+  readonly endpoints?: number;
+  readonly rateRps?: number;
+  readonly lagS?: number;
+  /** Which endpoints are faulty when: endpoint index → kind, for t in [fromS, toS). */
+  readonly faults?: readonly { index: number; kind: FaultKind; fromS: number; toS: number }[];
+  /** Requests per second one endpoint serves before its queue explodes (latency × 1/(1−ρ)). */
+  readonly capacityRps?: number;
+  readonly seed?: number;
+  readonly options?: PolicyOptions;
+}
+
+export interface SimSecond {
+  readonly t: number;
+  readonly weights: readonly number[];
+  readonly shares: readonly number[];
+  readonly reasons: readonly DecisionReason[];
+  readonly changed: boolean;
+}
+
+export function simulate(sim: SimOptions): SimSecond[] {
+  const n = sim.endpoints ?? 4;
+  const rate = sim.rateRps ?? 200;
+  const lag = sim.lagS ?? 2;
+  const capacity = sim.capacityRps ?? 400;
+  const options = sim.options ?? defaultPolicyOptions;
+  const random = seeded(sim.seed ?? 7);
+  const names = Array.from({ length: n }, (_, i) => endpointName(i));
+  const spec = clusterSpec(n);
+  const faultAt = (i: number, t: number): FaultKind =>
+    sim.faults?.find((f) => f.index === i && t >= f.fromS && t < f.toS)?.kind ?? 'none';
+
+  const windows: EndpointObservation[][] = [];
+  let weights = names.map(() => 1);
+  let state: ClusterPolicyState | undefined;
+  const out: SimSecond[] = [];
+  for (let t = 0; t < sim.seconds; t++) {
+    const total = weights.reduce((a, b) => a + b, 0);
+    const shares = weights.map((w) => (total > 0 ? w / total : 0));
+    windows[t] = names.map((endpoint, i) =>
+      serve(endpoint, poisson(random, rate * (shares[i] ?? 0)), faultAt(i, t), capacity, random),
+    );
+    const ready = t - lag;
+    const observation: ClusterObservation | undefined =
+      ready >= 0
+        ? { cluster: 'llm', dataUpToMs: T0 + (ready + 1) * 1000, endpoints: windows[ready] ?? [] }
+        : undefined;
+    const nowMs = T0 + (t + 1) * 1000;
+    const result = decide({
+      spec,
+      observation,
+      previous: state,
+      pins: new Map(),
+      nowMs,
+      dryRun: false,
+      options,
+    });
+    state = result.state;
+    weights = result.decision.endpoints.map((e) => e.weight);
+    const after = weights.reduce((a, b) => a + b, 0);
+    out.push({
+      t: t + 1,
+      weights,
+      shares: weights.map((w) => w / after),
+      reasons: result.decision.endpoints.map((e) => e.reason),
+      changed: result.changed,
+    });
+  }
+  return out;
+}
+
+/** One endpoint's second: `requests` requests under `fault`, at the load they put on it. */
+function serve(
+  endpoint: string,
+  requests: number,
+  fault: FaultKind,
+  capacity: number,
+  random: () => number,
+): EndpointObservation {
+  const load = Math.min(0.9, requests / capacity);
+  const latencies: number[] = [];
+  let errors = 0;
+  for (let r = 0; r < requests; r++) {
+    const service = 10 * Math.exp(0.5 * gaussian(random));
+    if (fault === 'fail' && random() < 0.5) {
+      errors++;
+      latencies.push(0.5);
+    } else if (fault === 'tail' && random() < 0.1) latencies.push(1000);
+    else if (fault === 'stall') latencies.push(2000);
+    else latencies.push((service * (fault === 'slow' ? 5 : 1)) / (1 - load));
+  }
+  if (requests === 0) return { endpoint, requests: 0, errors: 0 };
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(requests - 1, Math.floor(q * requests))] ?? 0;
+  const mean = latencies.reduce((a, b) => a + b, 0) / requests;
+  return {
+    endpoint,
+    requests,
+    errors,
+    latencyMs: { mean, p50: at(0.5), p90: at(0.9), p99: at(0.99) },
+  };
+}
+
+/** mulberry32: the same run every time. */
+export function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let x = s;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+function poisson(random: () => number, mean: number): number {
+  if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian(random)));
+  const limit = Math.exp(-mean);
+  let k = 0;
+  for (let p = random(); p > limit; p *= random()) k++;
+  return k;
+}
