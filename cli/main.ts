@@ -4,6 +4,7 @@ import { projectRoot } from '../stack/paths.ts';
 import { apiCommand } from './api.ts';
 import { benchCommand } from './bench.ts';
 import { collectorCommand } from './collector.ts';
+import { demoCommand } from './demo.ts';
 import { describeError, exitCodeFor } from './errors.ts';
 import { jobsCommand } from './jobs.ts';
 import { sqlCommand } from './sql.ts';
@@ -31,6 +32,7 @@ program.addCommand(apiCommand());
 program.addCommand(weightsCommand());
 program.addCommand(sqlCommand());
 program.addCommand(benchCommand());
+program.addCommand(demoCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -8,6 +8,10 @@ import { type Downstream, FaultControl, type RunningService, startService } from
  * - `downstream` (Downstream[], default []): services only; paths start with `/<callee>`.
  * - `serviceTimeMs` (() => number, default the runtime's 1–3 ms): services only.
  * - `model` (string, default `name`): LLM backends only.
+ * - `replicas` (number, default 1): instances, each on its own port and an endpoint of the
+ *   member's cluster; with more than one they are named `<name>-1`, `<name>-2`, … (see
+ *   {@link instanceNames}), so a fault can hit one instance while its siblings stay healthy.
+ * - `policy` ('static' | 'adaptive', default 'static'): the cluster's policy in the mesh config.
  */
 export interface FleetMember {
   name: string;
@@ -15,6 +19,17 @@ export interface FleetMember {
   downstream?: Downstream[];
   serviceTimeMs?: () => number;
   model?: string;
+  replicas?: number;
+  policy?: 'static' | 'adaptive';
+}
+
+/** The member's instance names: `[name]` for one replica, else `name-1` … `name-N`. */
+export function instanceNames(member: FleetMember): string[] {
+  const replicas = member.replicas ?? 1;
+  if (!(Number.isInteger(replicas) && replicas >= 1))
+    throw new RangeError(`${member.name}: replicas ${replicas}`);
+  if (replicas === 1) return [member.name];
+  return Array.from({ length: replicas }, (_, i) => `${member.name}-${i + 1}`);
 }
 
 /** The members, the entry service first (the one the ingress load targets). */
@@ -50,11 +65,28 @@ export const demoTopology: Topology = {
   ],
 };
 
+const demoScale: Partial<Record<string, Partial<FleetMember>>> = {
+  web: { replicas: 2 },
+  catalog: { replicas: 3, policy: 'adaptive' },
+  cart: { replicas: 2 },
+  db: { replicas: 3, policy: 'adaptive' },
+};
+
+/**
+ * What `meshgraph demo` runs: {@link demoTopology} with several instances where it matters.
+ * catalog and db have three each under `policy: adaptive`, so when one turns slow or fails the
+ * policy has healthy siblings to move its weight to; web and cart have two (plain round robin).
+ */
+export const demoRunTopology: Topology = {
+  members: demoTopology.members.map((m) => ({ ...m, ...demoScale[m.name] })),
+};
+
 /**
  * The mesh config YAML (xds-server/mesh-config/README.md) for a running fleet: one Envoy
  * listener, `ingress` on `ingressPort`, with one route per member (`/<name>` → cluster
- * `<name>` → 127.0.0.1:`ports[name]`). Every service calls its downstreams through this same
- * listener, so Envoy sees (and logs to the collector) every hop. Routes are ordered longest
+ * `<name>`, one endpoint 127.0.0.1:`ports[instance]` per instance, `policy: adaptive` where the
+ * member says so). Every service calls its downstreams through this same listener, so Envoy
+ * sees (and logs to the collector) every hop. Routes are ordered longest
  * prefix first, since prefixes match as plain strings and the first match wins. No retries:
  * they would hide the errors the demo injects.
  */
@@ -68,10 +100,14 @@ export function meshYamlFor(
   const routes = [...names]
     .sort((a, b) => b.length - a.length || (a < b ? -1 : 1))
     .map((n) => `      - { name: ${n}, match: { prefix: "/${n}" }, cluster: ${n}, timeout: 10s }`);
-  const clusters = names.map((n) => {
-    const port = ports[n];
-    if (port === undefined) throw new Error(`meshYamlFor: no port for ${n}`);
-    return `  - { name: ${n}, endpoints: ["127.0.0.1:${port}"] }`;
+  const clusters = topology.members.map((m) => {
+    const endpoints = instanceNames(m).map((instance) => {
+      const port = ports[instance];
+      if (port === undefined) throw new Error(`meshYamlFor: no port for ${instance}`);
+      return `"127.0.0.1:${port}"`;
+    });
+    const policy = m.policy === 'adaptive' ? ', policy: adaptive' : '';
+    return `  - { name: ${m.name}, endpoints: [${endpoints.join(', ')}]${policy} }`;
   });
   return [
     'listeners:',
@@ -87,48 +123,55 @@ export function meshYamlFor(
 }
 
 export interface RunningFleet {
-  /** Member name → the port it listens on (127.0.0.1). */
+  /** Instance name (the member name for a single instance) → the port it listens on (127.0.0.1). */
   readonly ports: Readonly<Record<string, number>>;
-  /** Member name → its fault switch. */
+  /** Instance name → its fault switch. */
   readonly faults: Readonly<Record<string, FaultControl>>;
+  /** Member name → its instance names, in endpoint order. */
+  readonly instances: Readonly<Record<string, readonly string[]>>;
   /** Stops every member; safe to call twice. */
   close(): Promise<void>;
 }
 
 /**
- * Starts every member on a free port. `envoyPort` (number, required) is the listener the
- * services call through; Envoy may start after the fleet (calls are only made per request).
+ * Starts every instance of every member on a free port. `envoyPort` (number, required) is the
+ * listener the services call through; Envoy may start after the fleet (calls are only made per
+ * request). Instances carry their member's name as service name: to the graph, catalog-2 is an
+ * endpoint of catalog, not a service of its own.
  */
 export async function startFleet(
   topology: Topology,
   options: { envoyPort: number },
 ): Promise<RunningFleet> {
-  const started: (RunningService | RunningLlmBackend)[] = [];
+  const started: { instance: string; running: RunningService | RunningLlmBackend }[] = [];
   try {
     for (const m of topology.members) {
-      const fault = new FaultControl();
-      started.push(
-        m.kind === 'llm'
-          ? await startLlmBackend({ name: m.name, model: m.model, fault })
-          : await startService({
-              name: m.name,
-              downstream: m.downstream,
-              envoyPort: options.envoyPort,
-              serviceTimeMs: m.serviceTimeMs,
-              fault,
-            }),
-      );
+      for (const instance of instanceNames(m)) {
+        const fault = new FaultControl();
+        const running =
+          m.kind === 'llm'
+            ? await startLlmBackend({ name: m.name, model: m.model, fault })
+            : await startService({
+                name: m.name,
+                downstream: m.downstream,
+                envoyPort: options.envoyPort,
+                serviceTimeMs: m.serviceTimeMs,
+                fault,
+              });
+        started.push({ instance, running });
+      }
     }
   } catch (error) {
-    await Promise.all(started.map((s) => s.close()));
+    await Promise.all(started.map((s) => s.running.close()));
     throw error;
   }
   let closed: Promise<void> | undefined;
   return {
-    ports: Object.fromEntries(started.map((s) => [s.name, s.port])),
-    faults: Object.fromEntries(started.map((s) => [s.name, s.fault])),
+    ports: Object.fromEntries(started.map((s) => [s.instance, s.running.port])),
+    faults: Object.fromEntries(started.map((s) => [s.instance, s.running.fault])),
+    instances: Object.fromEntries(topology.members.map((m) => [m.name, instanceNames(m)])),
     close() {
-      closed ??= Promise.all(started.map((s) => s.close())).then(() => {});
+      closed ??= Promise.all(started.map((s) => s.running.close())).then(() => {});
       return closed;
     },
   };
