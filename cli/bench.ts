@@ -17,6 +17,12 @@ const benchmarks: Record<
     run: async (argv, command) =>
       (await import('../bench/ingest/run.ts')).runIngestBench(argv, command),
   },
+  loop: {
+    about:
+      'the closed loop under faults: real Envoy, 5 backends, open-loop load; arms round_robin … meshgraph, oracle',
+    run: async (argv, command) =>
+      (await import('../bench/loop/run.ts')).runLoopBench(argv, command),
+  },
   'xds-scale': {
     about:
       'ADS streams held by simulated Envoys: weight-change push→receipt p50/p99 and server memory',
