@@ -26,6 +26,9 @@ import { TypeUrl } from './snapshot/types.ts';
  *   decisions). With it, ADS starts serving only once the topic is read to its end, so a
  *   restarted replica never pushes configured weights over the policy's current ones.
  * - `replicationFactor` (number, default 1): for routing.v1 if this creates it.
+ * - `decisionExpiryMs` (number, default 30,000): a policy decision older than this is cleared
+ *   (configured weights): the policy job refreshes live decisions every 10 s, so an old one
+ *   means it stopped.
  * - `log` (Logger, required).
  */
 export interface XdsServerOptions {
@@ -36,6 +39,7 @@ export interface XdsServerOptions {
   token?: string;
   brokers?: string[] | undefined;
   replicationFactor?: number;
+  decisionExpiryMs?: number;
   log: Logger;
 }
 
@@ -80,6 +84,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
         claVersion: (cluster) =>
           cache.getSnapshot('envoy')?.sets[TypeUrl.endpoint].resources.get(cluster)?.version,
         loopLatency,
+        ...(options.decisionExpiryMs !== undefined && { expireAfterMs: options.decisionExpiryMs }),
       })
     : undefined;
   const watcher = watchMeshConfig(options.configFile, {

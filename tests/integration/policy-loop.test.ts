@@ -28,6 +28,8 @@ const log = createLogger('test-policy-loop', { level: process.env.MESHGRAPH_LOG_
 const rate = 200; // req/s: ~50 per backend per second, enough for 1-s windows to mean something
 const baseDelayMs = 5;
 const slowDelayMs = 120;
+/** Shorter than the 30-s default so the policy-death case ends soon; above the 10-s refresh. */
+const decisionExpiryMs = 15_000;
 
 interface Backend {
   upstream: TestUpstream;
@@ -89,7 +91,7 @@ clusters:
     endpoints: [${backends.map((b) => `"${b.key}"`).join(', ')}]
 accessLog: { collector: "127.0.0.1:${collector.grpcPort}" }
 `,
-      { brokers },
+      { brokers, decisionExpiryMs },
     );
     policy = await startPolicyJob({
       brokers,
@@ -269,5 +271,32 @@ accessLog: { collector: "127.0.0.1:${collector.grpcPort}" }
     const decision = policy.control.current().find((d) => d.cluster === 'backend');
     expect(decision?.reason).toBe('stale');
     slow.delayMs = baseDelayMs;
+  }, 60_000);
+
+  it('returns to the configured weights when the policy job itself stops (decisions expire)', async () => {
+    const [first] = backends as [Backend];
+    const admin = envoy.envoy?.adminPort as number;
+    // A pin moves a weight without statistics (the rollup is gone by now).
+    policy.control.setOverride('backend', { mode: 'active', pins: new Map([[first.key, 5]]) });
+    await waitFor('Envoy holding the pinned weight', async () => {
+      const weights = await envoyEndpointWeights(admin, 'backend');
+      return weights[first.key] === 5 ? true : undefined;
+    });
+    await policy.close();
+    const stoppedAt = Date.now();
+    await waitFor(
+      'Envoy back on the configured weights',
+      async () => {
+        const weights = Object.values(await envoyEndpointWeights(admin, 'backend'));
+        return weights.every((w) => w === 1) ? true : undefined;
+      },
+      decisionExpiryMs + 15_000,
+    );
+    // The last decision is at most one refresh (10 s) old when the job stops; the expiry is
+    // checked every expiry/6.
+    expect(Date.now() - stoppedAt).toBeLessThanOrEqual(
+      decisionExpiryMs + decisionExpiryMs / 6 + 2_000,
+    );
+    expect(await xds.metric('meshgraph_routing_decisions_total', { outcome: 'expired' })).toBe(1);
   }, 60_000);
 });

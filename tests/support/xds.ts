@@ -45,7 +45,7 @@ export interface XdsTestServer {
  */
 export async function startXds(
   yaml: string,
-  options: { brokers?: string[] } = {},
+  options: { brokers?: string[]; decisionExpiryMs?: number } = {},
 ): Promise<XdsTestServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'meshgraph-xds-'));
   const configFile = path.join(dir, 'mesh.yaml');
@@ -58,6 +58,7 @@ export async function startXds(
       token: adminToken,
       log,
       ...(options.brokers && { brokers: options.brokers }),
+      ...(options.decisionExpiryMs && { decisionExpiryMs: options.decisionExpiryMs }),
     });
   const handle: XdsTestServer = {
     dir,

@@ -4,6 +4,10 @@
  * cluster's endpoint weights. A tombstone clears them (configured weights). Dry-run decisions are
  * audit only and never applied. A decision the control plane refuses (the cluster became static,
  * an endpoint left the mesh config) is logged and counted; the last good routing keeps serving.
+ *
+ * Fail static when the policy itself goes quiet: the policy job republishes every active
+ * decision at least every 10 s, so a decision older than `expireAfterMs` means no policy is
+ * running; its weights are cleared (configured weights) instead of being kept forever.
  */
 
 import type { Kafka } from 'kafkajs';
@@ -23,6 +27,9 @@ import type { RoutingSink } from './sink.ts';
  * - `claVersion` ((cluster) => string | undefined, required): the version Envoy will ACK for the
  *   cluster's endpoints once a decision is applied, for `loopLatency`.
  * - `loopLatency` (LoopLatency, required).
+ * - `expireAfterMs` (number, default 30,000): a decision older than this (by its `decidedAtMs`)
+ *   is cleared; checked every `expireAfterMs / 6`.
+ * - `now` (() => number, default Date.now): wall clock, ms.
  */
 export interface RoutingFeedOptions {
   kafka: Kafka;
@@ -31,17 +38,36 @@ export interface RoutingFeedOptions {
   sink: RoutingSink;
   claVersion: (cluster: string) => string | undefined;
   loopLatency: LoopLatency;
+  expireAfterMs?: number;
+  now?: () => number;
 }
 
 export async function startRoutingFeed(options: RoutingFeedOptions): Promise<TopicReader> {
-  const { log, sink } = options;
+  const { log, sink, now = Date.now } = options;
+  const expireAfterMs = options.expireAfterMs ?? 30_000;
+  /** cluster → decidedAtMs of the decision applied to it. */
+  const applied = new Map<string, number>();
   const decisions = new Counter({
     name: 'meshgraph_routing_decisions_total',
-    help: 'routing.v1 messages by outcome: applied, cleared, dry-run (not applied), refused, malformed',
+    help: 'routing.v1 messages by outcome: applied, cleared, dry-run (not applied), refused, malformed; expired: decisions cleared for age',
     labelNames: ['outcome'],
     registers: [options.registry],
   });
-  return startTopicReader({
+  const expire = () => {
+    for (const [cluster, decidedAtMs] of applied) {
+      if (now() - decidedAtMs <= expireAfterMs) continue;
+      applied.delete(cluster);
+      const result = sink.apply({ kind: 'clear-endpoint-weights', cluster });
+      decisions.inc({ outcome: result.ok ? 'expired' : 'refused' });
+      log.warn(
+        { cluster, decidedAtMs, expireAfterMs },
+        'routing decision expired (no policy job publishing?): configured weights restored',
+      );
+    }
+  };
+  const timer = setInterval(expire, Math.max(100, expireAfterMs / 6));
+  timer.unref();
+  const reader = await startTopicReader({
     kafka: options.kafka,
     topic: routingTopic.name,
     log,
@@ -50,6 +76,7 @@ export async function startRoutingFeed(options: RoutingFeedOptions): Promise<Top
     onMessage: (message) => {
       const key = message.key?.toString() ?? '';
       if (message.value === null) {
+        applied.delete(key);
         const result = sink.apply({ kind: 'clear-endpoint-weights', cluster: key });
         decisions.inc({ outcome: result.ok ? 'cleared' : 'refused' });
         return;
@@ -63,6 +90,12 @@ export async function startRoutingFeed(options: RoutingFeedOptions): Promise<Top
       }
       if (decision.dryRun) {
         decisions.inc({ outcome: 'dry-run' });
+        return;
+      }
+      if (now() - decision.decidedAtMs > expireAfterMs) {
+        // Read back from the compacted topic after the policy stopped: already too old to serve.
+        applied.set(decision.cluster, decision.decidedAtMs);
+        expire();
         return;
       }
       const result = sink.apply({
@@ -79,8 +112,19 @@ export async function startRoutingFeed(options: RoutingFeedOptions): Promise<Top
         return;
       }
       decisions.inc({ outcome: 'applied' });
+      applied.set(decision.cluster, decision.decidedAtMs);
       const version = options.claVersion(decision.cluster);
       if (version) options.loopLatency.expect(decision.cluster, version, decision.dataUpToMs);
     },
+  }).catch((error) => {
+    clearInterval(timer);
+    throw error;
   });
+  return {
+    ...reader,
+    close: () => {
+      clearInterval(timer);
+      return reader.close();
+    },
+  };
 }
