@@ -145,6 +145,13 @@ accessLog: { collector: "127.0.0.1:${collector.grpcPort}" }
       15_000,
     );
     expect(Date.now() - faultAt).toBeLessThanOrEqual(10_000);
+    // The loop-latency metric saw the pushes: access-log time → Envoy's EDS ACK, in seconds.
+    const loop = { cluster: 'backend' };
+    const count = await xds.metric('meshgraph_loop_latency_seconds_count', loop);
+    const sum = await xds.metric('meshgraph_loop_latency_seconds_sum', loop);
+    expect(count).toBeGreaterThan(0);
+    expect(sum / count).toBeGreaterThan(0.5); // 1-s windows closing: never instant
+    expect(sum / count).toBeLessThan(10);
 
     slow.delayMs = baseDelayMs;
     const recoveredAt = Date.now();
