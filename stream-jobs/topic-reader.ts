@@ -23,6 +23,9 @@ import type { Logger } from '../lib/log.ts';
  * - `groupPrefix` (string, required): the consumer group's name before the per-process suffix.
  * - `start` ('beginning' | 'end' | { atMs: number }, required): where each partition starts.
  * - `onMessage` ((message, partition) => void, required): called in offset order per partition.
+ * - `catchUpTimeoutMs` (number, default 30,000): after this long, `ready` resolves anyway with a
+ *   warning. A compacted topic whose newest records were cleaned away (old tombstones) has a
+ *   high watermark no batch ever reaches; waiting for it would block a start forever.
  */
 export interface TopicReaderOptions {
   kafka: Kafka;
@@ -31,11 +34,16 @@ export interface TopicReaderOptions {
   groupPrefix: string;
   start: 'beginning' | 'end' | { atMs: number };
   onMessage: (message: KafkaMessage, partition: number) => void | Promise<void>;
+  catchUpTimeoutMs?: number;
 }
 
 export interface TopicReader {
-  /** Resolves when caught up with the topic as it was at start; rejects if the consumer crashes first. */
+  /**
+   * Resolves when caught up with the topic as it was at start (or at `catchUpTimeoutMs`);
+   * rejects if the consumer crashes first.
+   */
   readonly ready: Promise<void>;
+  /** Caught up, and the consumer has not crashed for good since. */
   isReady(): boolean;
   /** Stops consuming and deletes the consumer group; safe to call twice. */
   close(): Promise<void>;
@@ -66,6 +74,7 @@ export async function startTopicReader(options: TopicReaderOptions): Promise<Top
   }
 
   let caughtUp = false;
+  let failed = false;
   let settle!: { resolve: () => void; reject: (error: unknown) => void };
   const ready = new Promise<void>((resolve, reject) => {
     settle = { resolve, reject };
@@ -89,6 +98,7 @@ export async function startTopicReader(options: TopicReaderOptions): Promise<Top
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (payload.restart) return;
+    failed = true;
     log.error({ err: payload.error, topic }, 'topic reader crashed');
     if (!caughtUp) settle.reject(payload.error);
   });
@@ -117,10 +127,21 @@ export async function startTopicReader(options: TopicReaderOptions): Promise<Top
     throw error;
   }
   markCaughtUp();
+  const catchUpTimer = setTimeout(() => {
+    if (caughtUp) return;
+    log.warn(
+      { topic, behind: [...behind], catchUpTimeoutMs: options.catchUpTimeoutMs ?? 30_000 },
+      'not caught up in time (a compacted tail?): going on with what was read',
+    );
+    behind.clear();
+    markCaughtUp();
+  }, options.catchUpTimeoutMs ?? 30_000);
+  catchUpTimer.unref();
 
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
+      clearTimeout(catchUpTimer);
       await consumer.disconnect();
       const cleanup = kafka.admin();
       try {
@@ -134,5 +155,5 @@ export async function startTopicReader(options: TopicReaderOptions): Promise<Top
     })();
     return closed;
   };
-  return { ready, isReady: () => caughtUp, close };
+  return { ready, isReady: () => caughtUp && !failed, close };
 }

@@ -116,6 +116,10 @@ export async function startXdsServer(options: XdsServerOptions): Promise<Running
     metrics: registry,
     token: options.token,
     log: log.child({ part: 'admin' }),
+  }).catch(async (error) => {
+    watcher.close();
+    await feed?.close();
+    throw error;
   });
   try {
     const grpcPort = await ads.listen(options.grpcAddress ?? '127.0.0.1:18000');

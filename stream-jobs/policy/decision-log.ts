@@ -2,8 +2,9 @@
  * The audit trail: decisions into ClickHouse `routing_decisions`, and history read back. Writes
  * are batched per tick and never block the loop. A write ClickHouse could not be reached for
  * keeps its decisions queued (up to `maxQueued`, then the oldest go, counted) and is retried with
- * the next batch; one ClickHouse refused (it names an error code: a schema or data problem that
- * a retry cannot fix) is dropped and counted, so one bad batch never blocks the ones after it.
+ * the next batch, and so is one refused with a transient code (timeouts, memory, too many
+ * parts); one refused for a schema or data problem a retry cannot fix is dropped and counted,
+ * so one bad batch never blocks the ones after it.
  */
 
 import { Counter, type Registry } from 'prom-client';
@@ -30,6 +31,15 @@ export interface DecisionLogOptions {
   registry: Registry;
   maxQueued?: number;
 }
+
+/**
+ * ClickHouse error codes that a later retry can succeed after: timeouts (159, 209, 210), network
+ * (279), too many simultaneous queries (202), memory (241), too many parts (252), readonly
+ * replica (242), table being dropped or not yet ready (218, 425).
+ */
+const retriableCodes: ReadonlySet<number> = new Set([
+  159, 202, 209, 210, 218, 241, 242, 252, 279, 425,
+]);
 
 export class DecisionLog {
   #queue: Decision[] = [];
@@ -89,7 +99,8 @@ export class DecisionLog {
       });
     } catch (error) {
       this.#failures.inc();
-      const refused = (error as { code?: unknown }).code !== undefined;
+      const code = (error as { code?: unknown }).code;
+      const refused = typeof code === 'number' && !retriableCodes.has(code);
       if (refused) this.#dropped.inc(batch.length);
       else this.#queue.unshift(...batch);
       this.options.log.warn(

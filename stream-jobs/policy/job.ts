@@ -41,7 +41,12 @@ interface Managed {
   state: ClusterPolicyState | undefined;
   latest: Decision | undefined;
   publishedAtMs: number;
-  /** A decision of this cluster is on routing.v1 and may need clearing. */
+  /** The mode the last published or recorded decision was made in. */
+  publishedMode: ClusterOverride['mode'] | undefined;
+  /**
+   * A decision of this cluster may be on routing.v1 and need clearing. True for a cluster first
+   * seen: a previous run of the job may have published one (a needless tombstone is harmless).
+   */
   onTopic: boolean;
 }
 
@@ -49,6 +54,8 @@ const noOverride: ClusterOverride = Object.freeze({ mode: 'active', pins: new Ma
 
 export class PolicyJob {
   readonly #managed = new Map<string, Managed>();
+  /** Clusters of the mesh config with `policy: static`: overrides name them as not adaptive. */
+  #static = new Set<string>();
   readonly #buffer = new ObservationBuffer();
   readonly #refreshMs: number;
   #pendingClear = new Set<string>();
@@ -61,6 +68,7 @@ export class PolicyJob {
   setConfig(config: MeshConfig): void {
     const adaptive = config.clusters.filter((c) => c.policy === 'adaptive');
     const names = new Set(adaptive.map((c) => c.name));
+    this.#static = new Set(config.clusters.filter((c) => c.policy === 'static').map((c) => c.name));
     for (const [name, m] of this.#managed) {
       if (names.has(name)) continue;
       this.#managed.delete(name);
@@ -77,13 +85,15 @@ export class PolicyJob {
         continue;
       }
       this.#pendingClear.delete(cluster.name);
+      // The math carries each remaining endpoint's state over (an ejected one stays ejected).
       this.#managed.set(cluster.name, {
         spec,
         override: known ? keepPins(known.override, spec) : noOverride,
-        state: undefined,
-        latest: undefined,
-        publishedAtMs: 0,
-        onTopic: known?.onTopic ?? false,
+        state: known?.state,
+        latest: known?.latest,
+        publishedAtMs: known?.publishedAtMs ?? 0,
+        publishedMode: known?.publishedMode,
+        onTopic: known?.onTopic ?? true,
       });
     }
   }
@@ -105,6 +115,7 @@ export class PolicyJob {
       if (mode === 'off') {
         m.state = undefined;
         m.latest = undefined;
+        m.publishedMode = 'off';
         if (m.onTopic) clear.push(m.spec.cluster);
         m.onTopic = false;
         continue;
@@ -119,12 +130,18 @@ export class PolicyJob {
         dryRun,
         options: this.options.policy,
       });
+      const first = m.latest === undefined;
       m.state = result.state;
       m.latest = result.decision;
-      const due = result.changed || nowMs - m.publishedAtMs >= this.#refreshMs;
+      const due =
+        result.changed || mode !== m.publishedMode || nowMs - m.publishedAtMs >= this.#refreshMs;
       if (!due) continue;
       m.publishedAtMs = nowMs;
+      m.publishedMode = mode;
       record.push(result.decision);
+      // A job that just started has no data yet: publishing "stale" would overwrite the last
+      // good decision of the run before (the xds-server expires that one if no policy follows).
+      if (first && result.decision.reason === 'stale') continue;
       if (dryRun) {
         if (m.onTopic) clear.push(m.spec.cluster);
         m.onTopic = false;
@@ -146,8 +163,13 @@ export class PolicyJob {
 
   setOverride(cluster: string, override: ClusterOverride): OverrideResult {
     const m = this.#managed.get(cluster);
-    if (!m)
-      return refuse('unknown-cluster', `cluster '${cluster}' is not managed (policy: adaptive)`);
+    if (!m && this.#static.has(cluster)) {
+      return refuse(
+        'not-adaptive',
+        `cluster '${cluster}' has policy static: the policy leaves it alone`,
+      );
+    }
+    if (!m) return refuse('unknown-cluster', `cluster '${cluster}' is not in the mesh config`);
     for (const [endpoint, weight] of override.pins) {
       if (!m.spec.staticWeights.has(endpoint)) {
         return refuse('unknown-endpoint', `cluster '${cluster}' has no endpoint '${endpoint}'`);

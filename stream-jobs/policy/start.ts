@@ -7,7 +7,7 @@
  * One policy job per mesh: two would publish competing decisions for the same clusters.
  */
 
-import { Partitioners, type Producer } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import { Gauge, Histogram, Registry } from 'prom-client';
 import type { ClickHouseStore } from '../../lib/clickhouse/store.ts';
 import { createHttpApp } from '../../lib/http/app.ts';
@@ -18,11 +18,11 @@ import { EdgeStats } from '../../schemas/gen/meshgraph/meshgraph/v1/edge_stats.t
 import type { MeshConfig } from '../../xds-server/mesh-config/types.ts';
 import { startTopicReader } from '../topic-reader.ts';
 import { edgeStatsTopic, ensureTopics, routingTopic } from '../topics.ts';
-import { encodeDecision } from './codec.ts';
 import type { PolicyControl } from './control.ts';
 import { DecisionLog } from './decision-log.ts';
-import { PolicyJob, type TickResult } from './job.ts';
-import type { PolicyOptions } from './options.ts';
+import { PolicyJob } from './job.ts';
+import { type PolicyOptions, parsePolicyOptions } from './options.ts';
+import { RoutingPublisher } from './publisher.ts';
 
 /**
  * Options for {@link startPolicyJob}.
@@ -67,8 +67,9 @@ export async function startPolicyJob(options: PolicyStartOptions): Promise<Runni
     log,
   });
   const registry = new Registry();
+  const policy = parsePolicyOptions(options.policy);
   const job = new PolicyJob({
-    policy: options.policy,
+    policy,
     ...(options.refreshMs !== undefined && { refreshMs: options.refreshMs }),
   });
   const audit = new DecisionLog({ store: options.store, log, registry });
@@ -79,6 +80,10 @@ export async function startPolicyJob(options: PolicyStartOptions): Promise<Runni
     maxInFlightRequests: 1,
   });
   await producer.connect();
+  const publisher = new RoutingPublisher(producer, log);
+  // Managed clusters first: windows read during catch-up are kept only for managed clusters.
+  let config = options.meshConfig();
+  if (config) job.setConfig(config);
   const reader = await startTopicReader({
     kafka,
     topic: edgeStatsTopic.name,
@@ -91,9 +96,6 @@ export async function startPolicyJob(options: PolicyStartOptions): Promise<Runni
     throw error;
   });
 
-  let config: MeshConfig | undefined;
-  let sending: Promise<void> = Promise.resolve();
-  let sendProblem: string | undefined;
   const tick = () => {
     try {
       step();
@@ -103,6 +105,8 @@ export async function startPolicyJob(options: PolicyStartOptions): Promise<Runni
     }
   };
   const step = () => {
+    // Before catching up, decisions would rest on part of the data; the windows wait in the job.
+    if (!reader.isReady()) return;
     const started = performance.now();
     const latest = options.meshConfig();
     if (latest && latest !== config) {
@@ -118,21 +122,10 @@ export async function startPolicyJob(options: PolicyStartOptions): Promise<Runni
           e.weight,
         );
     }
-    // Sends are chained so routing.v1 sees decisions in the order they were made.
-    sending = sending
-      .then(() => send(producer, result))
-      .then(
-        () => {
-          sendProblem = undefined;
-        },
-        (error: Error) => {
-          sendProblem = `routing.v1 unreachable: ${error.message}`;
-          log.error({ err: error }, 'routing decisions not published; the next change retries');
-        },
-      );
+    publisher.publish(result.clear, result.publish);
     metrics.tick.observe((performance.now() - started) / 1000);
   };
-  const timer = setInterval(tick, options.policy.intervalMs);
+  const timer = setInterval(tick, policy.intervalMs);
 
   const app = createHttpApp(log.child({ part: 'admin' }));
   registerHealth(app, {
@@ -140,8 +133,8 @@ export async function startPolicyJob(options: PolicyStartOptions): Promise<Runni
     ready: () =>
       !reader.isReady()
         ? { ready: false, reason: 'catching up on edge-stats.v1' }
-        : sendProblem
-          ? { ready: false, reason: sendProblem }
+        : publisher.problem
+          ? { ready: false, reason: publisher.problem }
           : { ready: true },
   });
   let adminPort = 0;
@@ -150,7 +143,7 @@ export async function startPolicyJob(options: PolicyStartOptions): Promise<Runni
     closing ??= (async () => {
       clearInterval(timer);
       await reader.close().catch((err) => log.error({ err }, 'policy: reader close failed'));
-      await sending;
+      await publisher.idle();
       await audit.flushed();
       await Promise.allSettled([producer.disconnect(), app.close()]);
     })();
@@ -166,7 +159,7 @@ export async function startPolicyJob(options: PolicyStartOptions): Promise<Runni
     const address = app.server.address();
     adminPort = typeof address === 'object' && address ? address.port : 0;
   }
-  log.info({ adminPort, intervalMs: options.policy.intervalMs }, 'policy job running');
+  log.info({ adminPort, intervalMs: policy.intervalMs }, 'policy job running');
   const control: PolicyControl = {
     current: () => job.current(),
     clusters: () => job.clusters(),
@@ -175,15 +168,6 @@ export async function startPolicyJob(options: PolicyStartOptions): Promise<Runni
     clearOverride: (cluster) => job.clearOverride(cluster),
   };
   return { control, registry, adminPort, close };
-}
-
-async function send(producer: Producer, result: TickResult): Promise<void> {
-  const messages = [
-    ...result.clear.map((cluster) => ({ key: cluster, value: null })),
-    ...result.publish.map((d) => ({ key: d.cluster, value: Buffer.from(encodeDecision(d)) })),
-  ];
-  if (messages.length === 0) return;
-  await producer.send({ topic: routingTopic.name, acks: -1, messages });
 }
 
 function policyMetrics(registry: Registry) {

@@ -92,6 +92,48 @@ describe('PolicyJob', () => {
     job.setConfig(config('static'));
     expect(job.tick(2_000).clear).toEqual(['c']);
     expect(job.clusters()).toEqual([]);
+    expect(job.setOverride('c', { mode: 'off', pins: new Map() })).toEqual({
+      ok: false,
+      code: 'not-adaptive',
+      message: "cluster 'c' has policy static: the policy leaves it alone",
+    });
+  });
+
+  it('does not publish a first decision resting on no data (a restart keeps the last one)', () => {
+    const job = new PolicyJob({ policy: defaultPolicyOptions });
+    job.setConfig(config('adaptive'));
+    const first = job.tick(10_000);
+    expect(first.record.map((d) => d.reason)).toEqual(['stale']);
+    expect(first.publish).toEqual([]);
+  });
+
+  it('a mode switch is published at the next interval, not at the next refresh', () => {
+    const job = new PolicyJob({ policy: defaultPolicyOptions, refreshMs: 60_000 });
+    job.setConfig(config('adaptive'));
+    second(job, 0, () => 10);
+    expect(job.tick(2_500).publish).toHaveLength(1);
+    job.setOverride('c', { mode: 'dry-run', pins: new Map() });
+    second(job, 1_000, () => 10);
+    expect(job.tick(3_500)).toMatchObject({ clear: ['c'], publish: [] });
+    job.clearOverride('c');
+    second(job, 2_000, () => 10);
+    expect(job.tick(4_500).publish).toHaveLength(1);
+  });
+
+  it('keeps an ejected endpoint ejected when another endpoint is added', () => {
+    const job = new PolicyJob({ policy: defaultPolicyOptions });
+    job.setConfig(config('adaptive'));
+    for (let t = 0; t < 20; t++) {
+      second(job, t * 1000, (e) => (e === endpoints[0] ? 2_000 : 10));
+      job.tick(t * 1000 + 2_500);
+    }
+    const before = job.current()[0]?.endpoints.find((e) => e.endpoint === endpoints[0]);
+    expect(before?.weight).toBeLessThanOrEqual(defaultPolicyOptions.minWeight);
+    job.setConfig(config('adaptive', [...endpoints, '127.0.0.1:9005']));
+    second(job, 20_000, (e) => (e === endpoints[0] ? 2_000 : 10));
+    job.tick(22_500);
+    const after = job.current()[0]?.endpoints.find((e) => e.endpoint === endpoints[0]);
+    expect(after?.weight).toBeLessThanOrEqual(defaultPolicyOptions.minWeight);
   });
 
   it('pins win, and a pin of an endpoint the cluster lost is dropped with it', () => {
@@ -115,7 +157,7 @@ describe('PolicyJob', () => {
     expect(job.setOverride('x', active([]))).toEqual({
       ok: false,
       code: 'unknown-cluster',
-      message: "cluster 'x' is not managed (policy: adaptive)",
+      message: "cluster 'x' is not in the mesh config",
     });
     expect(job.setOverride('c', active([['10.0.0.1:1', 1]]))).toEqual({
       ok: false,

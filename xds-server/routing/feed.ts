@@ -88,6 +88,13 @@ export async function startRoutingFeed(options: RoutingFeedOptions): Promise<Top
         decisions.inc({ outcome: 'malformed' });
         throw error;
       }
+      if (decision.cluster !== key) {
+        // A tombstone clears by key: a decision filed under another key could never be cleared.
+        decisions.inc({ outcome: 'malformed' });
+        throw new Error(
+          `routing.v1: key '${key}' differs from the decision's cluster '${decision.cluster}'`,
+        );
+      }
       if (decision.dryRun) {
         decisions.inc({ outcome: 'dry-run' });
         return;
