@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import type { Decision } from '../../../stream-jobs/policy/types.ts';
 import { lineChart } from './charts.ts';
-import { reasonColor } from './colors.ts';
+import { healthColors, reasonColor } from './colors.ts';
 import type { DecisionFeed } from './decisions.ts';
 import { errorLine, h } from './dom.ts';
 import { clock, ms, percent, rate } from './format.ts';
@@ -42,9 +42,17 @@ export function renderEndpoints(
     const node = live.get(name);
     const red = node ? model.red(node.key) : undefined;
     const d = byEndpoint.get(name);
+    // The endpoint the health rules or the policy hold against must stand out among its
+    // siblings: an ejected one soon has no traffic, so its badge alone would turn grey.
+    const bad =
+      d?.reason === 'ejected' || node?.health === 'degraded' || node?.health === 'failing';
     return h(
       'tr',
-      { 'data-endpoint': name },
+      {
+        'data-endpoint': name,
+        class: bad ? 'bad' : undefined,
+        style: bad ? `color:${healthColors.failing}` : undefined,
+      },
       h('td', {}, node ? h('span', { class: `badge ${node.health}` }, ' ') : '', ` ${name}`),
       h('td', { class: 'num' }, rate(red?.rate)),
       h('td', { class: 'num' }, percent(red?.errorRate)),
