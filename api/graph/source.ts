@@ -61,8 +61,11 @@ export class GraphReader {
   }
 }
 
-/** `at` as ms since the epoch (all digits) or an ISO 8601 time such as `2026-01-01T12:00:00Z`. */
-export function parseAt(value: string): number {
+/**
+ * A time query parameter (`at`, `since`, …) as ms since the epoch (all digits) or an ISO 8601
+ * time such as `2026-01-01T12:00:00Z`; anything else is a 400 naming the parameter.
+ */
+export function parseAt(value: string, parameter = 'at'): number {
   const ms = /^\d+$/.test(value)
     ? Number(value)
     : /^\d{4}-\d{2}-\d{2}/.test(value)
@@ -71,7 +74,7 @@ export function parseAt(value: string): number {
   if (!Number.isSafeInteger(ms)) {
     throw new ApiError(
       'BAD_REQUEST',
-      `querystring/at must be an ISO 8601 time or ms since the epoch, got ${JSON.stringify(value)}`,
+      `querystring/${parameter} must be an ISO 8601 time or ms since the epoch, got ${JSON.stringify(value)}`,
     );
   }
   return ms;

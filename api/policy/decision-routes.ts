@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { PolicyControl } from '../../stream-jobs/policy/control.ts';
 import type { Decision } from '../../stream-jobs/policy/types.ts';
 import { errors } from '../graph/schemas.ts';
-import { decisionJson, endpointJson, latestDecision, mustBeKnown, parseSince } from './lookup.ts';
+import { parseAt } from '../graph/source.ts';
+import { decisionJson, endpointJson, latestDecision, mustBeKnown } from './lookup.ts';
 import { clusterParams, decision, decisions, explanation, historyQuery } from './schemas.ts';
 
 export interface DecisionRouteOptions {
@@ -58,7 +59,7 @@ export async function decisionRoutes(
     async (request) => {
       const { cluster } = request.params;
       const { limit, since } = request.query;
-      const sinceMs = since === undefined ? undefined : parseSince(since);
+      const sinceMs = since === undefined ? undefined : parseAt(since, 'since');
       mustBeKnown(control, cluster);
       const past = await control.history(
         cluster,

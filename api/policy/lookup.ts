@@ -78,19 +78,3 @@ export function endpointJson(endpoint: EndpointDecision) {
     },
   };
 }
-
-/** `since` as ms since the epoch (all digits) or an ISO 8601 time; anything else is refused. */
-export function parseSince(value: string): number {
-  const ms = /^\d+$/.test(value)
-    ? Number(value)
-    : /^\d{4}-\d{2}-\d{2}/.test(value)
-      ? Date.parse(value)
-      : Number.NaN;
-  if (!Number.isSafeInteger(ms)) {
-    throw new ApiError(
-      'BAD_REQUEST',
-      `querystring/since must be an ISO 8601 time or ms since the epoch, got ${JSON.stringify(value)}`,
-    );
-  }
-  return ms;
-}
