@@ -1,3 +1,5 @@
+import { decisionReasons } from '../../stream-jobs/policy/types.ts';
+import { maxEndpointWeight } from '../../xds-server/mesh-config/types.ts';
 import { int, list, nullableNumber, num, object, query, str } from '../graph/schemas.ts';
 
 /**
@@ -6,15 +8,7 @@ import { int, list, nullableNumber, num, object, query, str } from '../graph/sch
  * here would vanish from the answer.
  */
 
-const reasons = [
-  'pinned',
-  'stale',
-  'panic',
-  'ejected',
-  'recovering',
-  'adaptive',
-  'insufficient-data',
-] as const;
+const reasons = decisionReasons;
 const reason = { type: 'string', enum: reasons } as const;
 
 export const modes = ['active', 'dry-run', 'off'] as const;
@@ -74,7 +68,7 @@ export const clusterParams = {
   properties: { cluster: { type: 'string', description: 'A cluster under `policy: adaptive`.' } },
 } as const;
 
-export const maxPin = 128;
+export const maxPin = maxEndpointWeight;
 
 export const overrideBody = {
   type: 'object',

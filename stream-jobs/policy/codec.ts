@@ -6,17 +6,15 @@
  */
 
 import { RoutingDecision } from '../../schemas/gen/meshgraph/meshgraph/v1/routing_decision.ts';
-import type { Decision, DecisionReason, EndpointDecision } from './types.ts';
+import { isEndpointWeight } from '../../xds-server/mesh-config/types.ts';
+import {
+  type Decision,
+  type DecisionReason,
+  decisionReasons,
+  type EndpointDecision,
+} from './types.ts';
 
-const reasons: ReadonlySet<string> = new Set<DecisionReason>([
-  'pinned',
-  'stale',
-  'panic',
-  'ejected',
-  'recovering',
-  'adaptive',
-  'insufficient-data',
-]);
+const reasons: ReadonlySet<string> = new Set(decisionReasons);
 
 export class DecisionDecodeError extends Error {
   override name = 'DecisionDecodeError';
@@ -76,8 +74,7 @@ export function checkedDecision(decision: Decision): Decision {
   decision.endpoints.forEach((e: EndpointDecision, i) => {
     if (e.endpoint === '' || seen.has(e.endpoint)) fail(`endpoints[${i}].endpoint`, e.endpoint);
     seen.add(e.endpoint);
-    if (!Number.isInteger(e.weight) || e.weight < 0 || e.weight > 128)
-      fail(`endpoints[${i}].weight`, e.weight);
+    if (!isEndpointWeight(e.weight)) fail(`endpoints[${i}].weight`, e.weight);
     if (!reasons.has(e.reason)) fail(`endpoints[${i}].reason`, e.reason);
   });
   return decision;

@@ -11,7 +11,11 @@
  */
 
 import type { EdgeStats } from '../../schemas/gen/meshgraph/meshgraph/v1/edge_stats.ts';
-import { endpointKey, type MeshConfig } from '../../xds-server/mesh-config/types.ts';
+import {
+  endpointKey,
+  isEndpointWeight,
+  type MeshConfig,
+} from '../../xds-server/mesh-config/types.ts';
 import type { ClusterOverride, ManagedCluster, OverrideResult } from './control.ts';
 import { type ClusterPolicyState, decide } from './math/decide.ts';
 import { ObservationBuffer } from './observations.ts';
@@ -174,7 +178,7 @@ export class PolicyJob {
       if (!m.spec.staticWeights.has(endpoint)) {
         return refuse('unknown-endpoint', `cluster '${cluster}' has no endpoint '${endpoint}'`);
       }
-      if (!Number.isInteger(weight) || weight < 0 || weight > 128) {
+      if (!isEndpointWeight(weight)) {
         return refuse(
           'bad-weight',
           `pin for '${endpoint}' must be an integer 0..128, got ${weight}`,

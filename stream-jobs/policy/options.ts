@@ -3,6 +3,8 @@
  * 1 s policy interval fed 1 s statistics windows that arrive 2–3 s late (see README.md for the
  * reasoning behind each number).
  */
+
+import { maxEndpointWeight } from '../../xds-server/mesh-config/types.ts';
 export interface PolicyOptions {
   /**
    * (number > 0, default 1,000) how often the job decides (its tick). The math itself counts in
@@ -127,7 +129,10 @@ const checks: { readonly [K in keyof PolicyOptions]: Check } = {
   maxStepDownLevels: count,
   rampStepMs: nonNegative,
   rampRequests: [(v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'],
-  minWeight: [(v) => Number.isInteger(v) && v >= 1 && v <= 128, 'an integer from 1 to 128'],
+  minWeight: [
+    (v) => Number.isInteger(v) && v >= 1 && v <= maxEndpointWeight,
+    `an integer from 1 to ${maxEndpointWeight}`,
+  ],
   ejectErrorRate: fraction,
   ejectRelativeCost: [(v) => v > 1, 'a number > 1'],
   ejectionMs: positive,

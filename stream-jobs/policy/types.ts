@@ -41,22 +41,27 @@ export interface ClusterSpec {
   readonly staticWeights: ReadonlyMap<string, number>;
 }
 
-/** Why a weight is what it is: the first that applies, in this order. */
-export type DecisionReason =
-  /** An operator pinned this weight through the API. */
-  | 'pinned'
-  /** No fresh statistics: the configured weights. */
-  | 'stale'
-  /** Most endpoints look bad: ejection stopped, weights equalised (panic guard). */
-  | 'panic'
-  /** Too slow or failing: weight 0 (Envoy sends nothing; see xds-server resources). */
-  | 'ejected'
-  /** Coming back after ejection or a low weight: climbing by the recovery ramp. */
-  | 'recovering'
-  /** Weight follows measured latency and errors. */
-  | 'adaptive'
-  /** Not enough requests to judge: weight unchanged. */
-  | 'insufficient-data';
+/**
+ * Why a weight is what it is: the first that applies, in this order.
+ * - `pinned`: an operator pinned this weight through the API.
+ * - `stale`: no fresh statistics: the configured weights.
+ * - `panic`: most endpoints look bad: ejection stopped, weights equalised (panic guard).
+ * - `ejected`: too slow or failing: weight 0 (Envoy sends nothing; see xds-server resources).
+ * - `recovering`: coming back after ejection or a low weight: climbing by the recovery ramp.
+ * - `adaptive`: the weight follows measured latency and errors.
+ * - `insufficient-data`: not enough requests to judge: weight unchanged.
+ */
+export const decisionReasons = [
+  'pinned',
+  'stale',
+  'panic',
+  'ejected',
+  'recovering',
+  'adaptive',
+  'insufficient-data',
+] as const;
+
+export type DecisionReason = (typeof decisionReasons)[number];
 
 /** One endpoint in a decision: the weight and everything needed to explain it. */
 export interface EndpointDecision {

@@ -100,6 +100,18 @@ export interface AccessLogConfig {
   readonly logName: string;
 }
 
+/**
+ * Envoy's largest load_balancing_weight. Weights run 1..128 in the mesh config; at run time
+ * (routing state, policy decisions, pins) 0 is ours too and means ejected (see
+ * xds-server/resources/endpoints.ts).
+ */
+export const maxEndpointWeight = 128;
+
+/** An endpoint weight as routing state and decisions carry it: an integer 0..128. */
+export function isEndpointWeight(weight: number): boolean {
+  return Number.isInteger(weight) && weight >= 0 && weight <= maxEndpointWeight;
+}
+
 /** `host:port`, the key endpoints are addressed by in weights and decisions. */
 export function endpointKey(endpoint: { host: string; port: number }): string {
   return `${endpoint.host}:${endpoint.port}`;

@@ -8,6 +8,7 @@ import type {
   LbPolicy,
   OutlierDetectionConfig,
 } from './types.ts';
+import { maxEndpointWeight } from './types.ts';
 
 const clusterKeys = [
   'name',
@@ -74,7 +75,7 @@ function readEndpoints(r: Reader, v: Val | undefined): EndpointConfig[] {
     const key = `${parsed.host}:${parsed.port}`;
     if (seen.has(key)) r.fail(addressVal, `endpoint '${key}' is listed twice in this cluster`);
     seen.add(key);
-    endpoints.push({ ...parsed, weight: r.int(long?.get('weight'), 1, 128) ?? 1 });
+    endpoints.push({ ...parsed, weight: r.int(long?.get('weight'), 1, maxEndpointWeight) ?? 1 });
   }
   return endpoints;
 }

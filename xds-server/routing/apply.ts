@@ -2,14 +2,13 @@ import {
   type ClusterConfig,
   endpointKey,
   type MeshConfig,
+  maxEndpointWeight,
   type RouteConfig,
 } from '../mesh-config/types.ts';
 import { routingErrors as errors, type RoutingError } from './errors.ts';
 import type { RoutingResult } from './sink.ts';
 import type { RoutingChange, RoutingState } from './types.ts';
 
-/** Envoy's load_balancing_weight range; 0 is ours and means ejected (see resources/endpoints.ts). */
-export const maxEndpointWeight = 128;
 /** Split weights and their sum are uint32 in Envoy. */
 export const maxSplitWeight = 0xffff_ffff;
 

@@ -4,10 +4,11 @@
  * being a factor 2^(1/levelsPerHalving) (√2 by default: 128, 91, 64, 45, 32, 23, 16, 11, 8).
  * Levels move only past a dead-band, fall by a capped step and rise by the recovery ramp.
  */
+
+import { maxEndpointWeight } from '../../../xds-server/mesh-config/types.ts';
 import type { PolicyOptions } from '../options.ts';
 
-/** Envoy's largest load_balancing_weight; the policy's 0 means ejected. */
-export const maxEndpointWeight = 128;
+export { maxEndpointWeight };
 
 /**
  * Each endpoint's full (level 0) weight: its configured weight scaled so the largest is 128. The
