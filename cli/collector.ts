@@ -2,13 +2,7 @@ import { Command } from 'commander';
 import { createLogger } from '../lib/log.ts';
 import { startCollector } from '../stream-jobs/collector/start.ts';
 import { UsageError } from './errors.ts';
-
-function port(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new UsageError(`${flag} must be a port 0..65535, got '${value}'`);
-  return n;
-}
+import { integerOption, portOption, untilSignal } from './options.ts';
 
 /** `host:port[,host:port…]` → the list, each checked, so a typo fails here and not in kafkajs. */
 export function parseBrokers(value: string | undefined): string[] {
@@ -27,13 +21,6 @@ export function parseBrokers(value: string | undefined): string[] {
   }
   if (brokers.length === 0) throw new UsageError(`--brokers: no broker in '${value}'`);
   return brokers;
-}
-
-function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`${flag} must be an integer ≥ 1, got '${value}'`);
-  return n;
 }
 
 export function collectorCommand(): Command {
@@ -71,8 +58,12 @@ export function collectorCommand(): Command {
         replicationFactor: string;
       }) => {
         const brokers = parseBrokers(options.brokers);
-        const adminPort = port(options.adminPort, '--admin-port');
-        const replicationFactor = positiveInt(options.replicationFactor, '--replication-factor');
+        const adminPort = portOption(options.adminPort, '--admin-port');
+        const replicationFactor = integerOption(
+          options.replicationFactor,
+          '--replication-factor',
+          1,
+        );
         const log = createLogger('collector');
         const collector = await startCollector({
           brokers,
@@ -85,10 +76,7 @@ export function collectorCommand(): Command {
         process.stdout.write(
           `collector: ALS on ${options.grpc.replace(/:\d+$/, `:${collector.grpcPort}`)}, admin on http://127.0.0.1:${collector.adminPort}\n`,
         );
-        const signal = await new Promise<string>((resolve) => {
-          process.once('SIGINT', () => resolve('SIGINT'));
-          process.once('SIGTERM', () => resolve('SIGTERM'));
-        });
+        const signal = await untilSignal();
         log.info({ signal }, 'stopping');
         await collector.close();
       },

@@ -9,13 +9,7 @@ import { watchMeshConfig } from '../xds-server/mesh-config/load.ts';
 import { formatIssue } from '../xds-server/mesh-config/parse.ts';
 import { parseBrokers } from './collector.ts';
 import { UsageError } from './errors.ts';
-
-function integer(value: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new UsageError(`${flag} must be an integer ${min}..${max}, got '${value}'`);
-  return n;
-}
+import { integerOption, portOption, untilSignal } from './options.ts';
 
 interface JobsFlags {
   brokers?: string;
@@ -92,15 +86,15 @@ export function jobsCommand(): Command {
       const rollup = await startRollup({
         brokers,
         clickhouseUrl: flags.clickhouse,
-        adminPort: integer(flags.adminPort, '--admin-port', 0, 65535),
-        replicationFactor: integer(flags.replicationFactor, '--replication-factor', 1),
+        adminPort: portOption(flags.adminPort, '--admin-port'),
+        replicationFactor: integerOption(flags.replicationFactor, '--replication-factor', 1),
         log,
         options: {
           groupId: flags.group,
-          sessionTimeoutMs: integer(flags.sessionTimeout, '--session-timeout', 1),
+          sessionTimeoutMs: integerOption(flags.sessionTimeout, '--session-timeout', 1),
           windows: {
-            allowedLatenessMs: integer(flags.allowedLateness, '--allowed-lateness', 0),
-            idleMs: integer(flags.idle, '--idle', 1),
+            allowedLatenessMs: integerOption(flags.allowedLateness, '--allowed-lateness', 0),
+            idleMs: integerOption(flags.idle, '--idle', 1),
           },
         },
       });
@@ -109,8 +103,8 @@ export function jobsCommand(): Command {
         ? await startPolicyFromFile(flags.config, {
             brokers,
             clickhouseUrl: flags.clickhouse,
-            adminPort: integer(flags.policyAdminPort, '--policy-admin-port', 0, 65535),
-            replicationFactor: integer(flags.replicationFactor, '--replication-factor', 1),
+            adminPort: portOption(flags.policyAdminPort, '--policy-admin-port'),
+            replicationFactor: integerOption(flags.replicationFactor, '--replication-factor', 1),
             log: log.child({ component: 'policy' }),
           }).catch(async (error) => {
             await rollup.close();
@@ -122,10 +116,7 @@ export function jobsCommand(): Command {
           `jobs: policy running, admin on http://127.0.0.1:${policy.adminPort}\n`,
         );
       }
-      const signal = await new Promise<string>((resolve) => {
-        process.once('SIGINT', () => resolve('SIGINT'));
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-      });
+      const signal = await untilSignal();
       log.info({ signal }, 'stopping: finishing the batch in hand, committing, leaving the group');
       await policy?.close();
       await rollup.close();

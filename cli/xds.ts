@@ -2,14 +2,7 @@ import { Command } from 'commander';
 import { createLogger } from '../lib/log.ts';
 import { startXdsServer } from '../xds-server/start.ts';
 import { parseBrokers } from './collector.ts';
-import { UsageError } from './errors.ts';
-
-function port(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new UsageError(`${flag} must be a port 0..65535, got '${value}'`);
-  return n;
-}
+import { portOption, untilSignal } from './options.ts';
 
 export function xdsCommand(): Command {
   return new Command('xds')
@@ -49,7 +42,7 @@ export function xdsCommand(): Command {
         const server = await startXdsServer({
           configFile: options.config,
           grpcAddress: options.grpc,
-          adminPort: port(options.adminPort, '--admin-port'),
+          adminPort: portOption(options.adminPort, '--admin-port'),
           ...(options.token && { token: options.token }),
           ...(options.brokers && { brokers: parseBrokers(options.brokers) }),
           log,
@@ -57,10 +50,7 @@ export function xdsCommand(): Command {
         process.stdout.write(
           `xds-server: ADS on 127.0.0.1:${server.grpcPort}, admin on http://127.0.0.1:${server.adminPort}\n`,
         );
-        const signal = await new Promise<string>((resolve) => {
-          process.once('SIGINT', () => resolve('SIGINT'));
-          process.once('SIGTERM', () => resolve('SIGTERM'));
-        });
+        const signal = await untilSignal();
         log.info({ signal }, 'stopping');
         await server.close();
       },
