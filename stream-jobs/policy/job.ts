@@ -76,6 +76,7 @@ export class PolicyJob {
     for (const [name, m] of this.#managed) {
       if (names.has(name)) continue;
       this.#managed.delete(name);
+      this.#buffer.forget(name);
       if (m.onTopic) this.#pendingClear.add(name);
     }
     for (const cluster of adaptive) {

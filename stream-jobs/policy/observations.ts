@@ -81,6 +81,11 @@ export class ObservationBuffer {
     return { cluster, dataUpToMs: totals.dataUpToMs, endpoints };
   }
 
+  /** Drops what was gathered for a cluster no longer managed. */
+  forget(cluster: string): void {
+    this.#clusters.delete(cluster);
+  }
+
   /** Forgets duplicate-detection keys of windows older than a minute before `nowMs`. */
   prune(nowMs: number): void {
     for (const [key, startMs] of this.#seen)
