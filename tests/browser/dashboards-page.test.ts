@@ -8,6 +8,10 @@ import { type ClickHouseStore, openStore } from '../../lib/clickhouse/store.ts';
 import { createLogger } from '../../lib/log.ts';
 import { sampleRequests, seedAccessLog } from './support/access-log.ts';
 import { clickNode, launchBrowser, openGraphPage, screenshot } from './support/browser.ts';
+
+/** Rendering runs behind a busy event loop on a loaded CI machine: a poll waits up to 15 s. */
+const poll = { timeout: 15_000 };
+
 import { DemoMesh } from './support/mesh.ts';
 
 const log = createLogger('test', { level: 'silent' });
@@ -68,7 +72,7 @@ describe('the dashboards page', () => {
 
     await page.locator('#board input[name="limit"]').fill('1');
     await page.getByRole('button', { name: 'Run' }).click();
-    await expect.poll(() => rows.count()).toBe(1);
+    await expect.poll(() => rows.count(), poll).toBe(1);
     await page.locator('#board input[name="sort"]').fill('bogus');
     await page.getByRole('button', { name: 'Run' }).click();
     await expect

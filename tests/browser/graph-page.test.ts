@@ -18,6 +18,9 @@ import {
 import { DemoMesh, demoCalls, demoNodes } from './support/mesh.ts';
 import { FakePolicy } from './support/policy.ts';
 
+/** Rendering runs behind a busy event loop on a loaded CI machine: a poll waits up to 15 s. */
+const poll = { timeout: 15_000 };
+
 const log = createLogger('test', { level: 'silent' });
 
 // The mesh as it was before `payments` existed: what the time slider replays.
@@ -95,7 +98,7 @@ describe('the live graph page', () => {
     const db = await drawnNode(page, 'db');
     if (!db) throw new Error('db is not drawn');
     await page.mouse.move(db.x, db.y);
-    await expect.poll(() => page.locator('#tooltip').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#tooltip').isVisible(), poll).toBe(true);
     expect(await page.locator('#tooltip').textContent()).toMatch(
       /^db {2}\(healthy\)\n.*errors 0\.0%.*p99 \d/s,
     );
@@ -110,7 +113,7 @@ describe('the live graph page', () => {
     expect(await oneMinute.locator('td').nth(1).textContent()).toBe(rate(stats['1m'].rate));
     const weights = page.locator('#details .endpoints td.weight');
     expect(await weights.allTextContents()).toEqual(['64', '64']);
-    await expect.poll(() => page.locator('#details .explain li').count()).toBe(2);
+    await expect.poll(() => page.locator('#details .explain li').count(), poll).toBe(2);
     expect(await page.locator('#details .red-charts svg').count()).toBe(3);
     await screenshot(page, 'details-catalog');
   });
@@ -123,7 +126,7 @@ describe('the live graph page', () => {
     const row = page.locator('#details tr[data-endpoint="10.0.1.1:8080"]');
     await expect.poll(() => row.locator('td.weight').textContent(), { timeout: 10_000 }).toBe('8');
     expect(await row.locator('td.reason').textContent()).toBe('ejected (was 64)');
-    await expect.poll(() => page.locator('#details .decision-list li').count()).toBe(2);
+    await expect.poll(() => page.locator('#details .decision-list li').count(), poll).toBe(2);
     expect(await page.locator('#details .decision-list li').first().textContent()).toContain(
       '10.0.1.1:8080 64→8 (ejected)',
     );
@@ -181,7 +184,7 @@ describe('the live graph page', () => {
       '/v1/analyses/root-cause?symptom=frontend',
     );
     const items = page.locator('#details ol.root-cause > li');
-    await expect.poll(() => items.count()).toBe(answer.candidates.length);
+    await expect.poll(() => items.count(), poll).toBe(answer.candidates.length);
     expect(await items.evaluateAll((lis) => lis.map((li) => li.getAttribute('data-node')))).toEqual(
       answer.candidates.map((c) => c.node),
     );

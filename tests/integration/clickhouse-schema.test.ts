@@ -108,6 +108,7 @@ describe('ClickHouse schema, rollups and dashboards (embedded engine)', () => {
       '0002_edge_stats.sql',
       '0003_endpoint_stats.sql',
       '0004_access_log_offsets.sql',
+      '0005_routing_decisions.sql',
     ]);
     const [first, second] = await Promise.all([migrate(store, log), migrate(store, log)]);
     expect(new Set([...first, ...second])).toEqual(new Set(names));
@@ -123,6 +124,7 @@ describe('ClickHouse schema, rollups and dashboards (embedded engine)', () => {
       'edge_stats_mv',
       'endpoint_stats',
       'endpoint_stats_mv',
+      'routing_decisions',
       'schema_migrations',
     ]);
   });

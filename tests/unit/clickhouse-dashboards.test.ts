@@ -128,6 +128,7 @@ describe('migration files', () => {
       [2, 2],
       [3, 2],
       [4, 2],
+      [5, 1],
     ]);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'meshgraph-migrations-'));
     try {
