@@ -123,15 +123,17 @@ describe('meshgraph demo', () => {
     expect(children.length).toBeGreaterThanOrEqual(2); // Kafka and Envoy at least
 
     expect((await fetch(urls.ingress as string)).status).toBe(200);
-    // The graph fills as the first 10-s windows of edge stats arrive.
+    // The graph fills as the first 10-s windows of edge stats arrive; per-endpoint windows can
+    // reach the view a fetch after the edge's own.
     const graph = await waitFor(
-      'every demo service in /v1/graph',
+      'every demo service and catalog’s endpoints in /v1/graph',
       async () => {
         const body = (await (await fetch(`${urls.api}/v1/graph`)).json()) as {
           nodes: { key: string; service: string; kind: string }[];
         };
         const seen = new Set(body.nodes.map((n) => n.service));
-        return services.every((s) => seen.has(s)) ? body : undefined;
+        const catalogEndpoints = body.nodes.filter((n) => n.key.startsWith('catalog/')).length;
+        return services.every((s) => seen.has(s)) && catalogEndpoints >= 3 ? body : undefined;
       },
       60_000,
     );
