@@ -3,17 +3,10 @@
  * same service times, so two arms of a benchmark face exactly the same traffic.
  */
 
-/** A uniform PRNG on [0, 1): mulberry32, 32-bit state; fast, and plenty for workloads. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../lib/random.ts';
+
+/** A uniform PRNG on [0, 1) (lib/random.ts). */
+export const seededRandom = mulberry32;
 
 /** An exponential variate with mean `meanMs` (inverse transform; 1 − u avoids log(0)). */
 export function exponential(random: () => number, meanMs: number): number {

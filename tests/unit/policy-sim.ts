@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../lib/random.ts';
 /**
  * A synthetic cluster driven by `decide`, second by second, for the policy's scenario tests:
  * traffic follows the weights in force (share = weight / sum), latency grows with load, and the
@@ -120,17 +121,8 @@ function serve(
   };
 }
 
-/** mulberry32: the same run every time. */
-export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (lib/random.ts): the same run every time. */
+export const seeded = mulberry32;
 
 function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());

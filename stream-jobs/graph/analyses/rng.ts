@@ -3,17 +3,9 @@
  * order): the same seed gives the same answer on every run and machine.
  */
 
-/** mulberry32: a tiny 32-bit PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../../lib/random.ts';
+
+export { mulberry32 };
 
 /** k distinct indices out of 0..n-1, uniformly (partial Fisher–Yates), in draw order. */
 export function sampleIndices(n: number, k: number, seed: number): number[] {
