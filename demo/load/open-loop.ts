@@ -126,13 +126,19 @@ export function startOpenLoop(options: OpenLoopOptions): OpenLoop {
     });
     request.on('error', () => finish(0));
     // The deadline runs from the intended time, like the latency: a late send has less time left.
-    const deadline = setTimeout(
-      () => {
-        finish(0);
-        request.destroy();
-      },
-      Math.max(0, intendedMs + timeoutMs - sentAt),
-    );
+    // setTimeout counts whole milliseconds on its own clock and can fire a fraction early on this
+    // one: re-arm for the rest, so no request is abandoned before its deadline.
+    const dueMs = intendedMs + timeoutMs;
+    const expire = () => {
+      const left = dueMs - clockMs();
+      if (left > 0) {
+        deadline = setTimeout(expire, Math.ceil(left));
+        return;
+      }
+      finish(0);
+      request.destroy();
+    };
+    let deadline = setTimeout(expire, Math.max(0, dueMs - sentAt));
     request.end();
   };
 
