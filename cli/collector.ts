@@ -26,7 +26,7 @@ export function parseBrokers(value: string | undefined): string[] {
 export function collectorCommand(): Command {
   return new Command('collector')
     .description(
-      "run the collector: receive Envoy's access logs (gRPC ALS) and produce them to Kafka access-logs.v1 (key = edge), malformed entries to access-logs.dlq.v1",
+      "run the collector: receive Envoy's access logs (gRPC ALS) and produce them to Kafka access-logs.v2 (key = edge), malformed entries to access-logs.dlq.v1",
     )
     .option(
       '--brokers <host:port,...>',

@@ -31,7 +31,7 @@ interface JobsFlags {
 export function jobsCommand(): Command {
   return new Command('jobs')
     .description(
-      'run the rollup job: access-logs.v1 → ClickHouse access_log (+ edge_stats, endpoint_stats) and 1 s / 10 s windows to edge-stats.v1, exactly once; malformed records to access-logs.dlq.v1. Replicas sharing --group share the partitions.',
+      'run the rollup job: access-logs.v2 → ClickHouse access_log (+ edge_stats, endpoint_stats) and 1 s / 10 s windows to edge-stats.v1, exactly once; malformed records to access-logs.dlq.v1. Replicas sharing --group share the partitions.',
     )
     .option(
       '--brokers <host:port,...>',

@@ -21,8 +21,11 @@ export interface TopicSpec {
   readonly config?: Readonly<Record<string, string>>;
 }
 
-/** Access-log records (meshgraph.v1.AccessLogRecord), key = `<source>→<destination>`. */
-export const accessLogsTopic: TopicSpec = { name: 'access-logs.v1', partitions: 6 };
+/**
+ * Access-log records packed per edge (meshgraph.v1.AccessLogBatch), key = `<source>→<destination>`.
+ * v1 held one AccessLogRecord per message; v2 packs them (see access-log-batch.ts).
+ */
+export const accessLogsTopic: TopicSpec = { name: 'access-logs.v2', partitions: 6 };
 
 /**
  * Access-log entries the collector could not turn into records: value = the entry's original

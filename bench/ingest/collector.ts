@@ -19,7 +19,7 @@ serve<ToCollector>(async (message) => {
       adminPort: 0,
       log,
     });
-    process.send?.({ type: 'ready', grpcPort: collector.grpcPort });
+    process.send?.({ type: 'ready', grpcPort: collector.grpcPort, adminPort: collector.adminPort });
   } else if (message.type === 'stop' && !stopping) {
     stopping = true;
     await collector?.close();

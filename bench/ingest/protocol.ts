@@ -31,7 +31,7 @@ export type FromClient =
 
 export type ToCollector = { type: 'start'; brokers: string[] } | { type: 'stop' };
 export type FromCollector =
-  | { type: 'ready'; grpcPort: number }
+  | { type: 'ready'; grpcPort: number; adminPort: number }
   | { type: 'error'; message: string };
 
 export type ToRollup =

@@ -10,7 +10,7 @@ export const roles: readonly Role[] = ['client', 'collector', 'kafka', 'rollup',
 export interface RateResult {
   /** Records/s asked of the client. */
   readonly offered: number;
-  /** Over the measured window: records Kafka took in (end offsets), ClickHouse acknowledged. */
+  /** Over the measured window: records Kafka acknowledged to the collector, ClickHouse acknowledged. */
   readonly producedPerS: number;
   readonly insertedPerS: number;
   /** Insert acknowledgment − start_time, records scheduled inside the window (all of them). */

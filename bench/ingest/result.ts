@@ -5,7 +5,7 @@ import { cpuPercent, LagHistogram, perSecond } from './histogram.ts';
 import type { FromClient, FromRollup } from './protocol.ts';
 import { type RateResult, type Role, roles } from './report.ts';
 
-/** CPU (ms, per process and the machine's busy time) and Kafka's end offsets at one instant. */
+/** CPU (ms, per process and the machine's busy time) and records produced so far, at one instant. */
 export interface Snapshot {
   at: number;
   cpu: Record<Role, number>;

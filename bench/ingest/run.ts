@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { createKafka } from '../../lib/kafka.ts';
 import { createLogger } from '../../lib/log.ts';
 import { kafkaDriver } from '../../stack/kafka/driver.ts';
 import { installKafka } from '../../stack/kafka/install.ts';
@@ -44,25 +43,36 @@ import { rateResult, type Snapshot } from './result.ts';
 const log = createLogger('bench-ingest', { level: process.env.MESHGRAPH_LOG_LEVEL ?? 'warn' });
 const progress = (line: string) => process.stderr.write(`[ingest] ${line}\n`);
 
+/**
+ * MESHGRAPH_BENCH_CPU_PROF=DIR writes a V8 CPU profile of the collector and the rollup into DIR
+ * (open in Chrome DevTools); profiling costs CPU, so figures from such a run are not results.
+ */
+function profileArgs(): string[] {
+  const dir = process.env.MESHGRAPH_BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(dir)}`] : [];
+}
+
 async function measure(rate: number, options: Options): Promise<RateResult> {
   const dir = mkdtempSync(join(tmpdir(), 'meshgraph-bench-ingest-'));
   const here = import.meta.url;
   let kafka: RunningComponent | undefined;
   const peers: Array<{ stop(graceMs?: number): Promise<void> }> = [];
-  const admin = {
-    value: undefined as ReturnType<ReturnType<typeof createKafka>['admin']> | undefined,
-  };
   try {
     kafka = await launch(kafkaDriver(), join(dir, 'kafka'), { log });
     const brokers = [`127.0.0.1:${kafka.plan.port}`];
     const collector = new Peer<ToCollector, FromCollector>(
       'collector',
       new URL('./collector.ts', here),
+      profileArgs(),
     );
-    const rollup = new Peer<ToRollup, FromRollup>('rollup', new URL('./rollup.ts', here));
+    const rollup = new Peer<ToRollup, FromRollup>(
+      'rollup',
+      new URL('./rollup.ts', here),
+      profileArgs(),
+    );
     const client = new Peer<ToClient, FromClient>('client', new URL('./client.ts', here));
     peers.push(client, collector, rollup);
-    const [{ grpcPort }] = await Promise.all([
+    const [{ grpcPort, adminPort }] = await Promise.all([
       collector.ask({ type: 'start', brokers }, 'ready'),
       rollup.ask({ type: 'start', brokers, dir: join(dir, 'clickhouse') }, 'ready'),
     ]);
@@ -70,14 +80,14 @@ async function measure(rate: number, options: Options): Promise<RateResult> {
       { type: 'start', port: grpcPort, streams: options.streams, batch: options.batch },
       'ready',
     );
-    admin.value = createKafka({ brokers, clientId: 'bench-ingest', log }).admin();
-    await admin.value.connect();
-    const produced = async () =>
-      (
-        await (admin.value as NonNullable<typeof admin.value>).fetchTopicOffsets(
-          accessLogsTopic.name,
-        )
-      ).reduce((n, p) => n + Number(p.high), 0);
+    // Records Kafka acknowledged, as the collector counts them (a message packs many, so the
+    // topic's end offsets count messages, not records).
+    const producedSample = `meshgraph_collector_produced_total{topic="${accessLogsTopic.name}"}`;
+    const produced = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${producedSample} `));
+      return Number(line?.slice(producedSample.length + 1) ?? 0);
+    };
     const pids: Record<Role, number> = {
       client: client.child.pid as number,
       collector: collector.child.pid as number,
@@ -128,7 +138,6 @@ async function measure(rate: number, options: Options): Promise<RateResult> {
     const window = { from, to, first, last, rss, loadAverageBefore, drainMs };
     return rateResult(rate, window, sentInfo, report);
   } finally {
-    await admin.value?.disconnect().catch(() => {});
     // Client first (no more logs), then the collector flushes, then the rollup commits.
     for (const peer of peers) await peer.stop(15_000);
     await kafka?.stop();

@@ -1,11 +1,12 @@
 /**
  * The Kafka side of the collector: what a message to Kafka is, how a batch is sent (kafkajs,
  * acks from all in-sync replicas, GZIP), which failures are worth retrying, and what becomes of
- * entries and batches that cannot go to access-logs.v1 (the dead-letter topic, with the reason).
+ * entries and batches that cannot go to access-logs.v2 (the dead-letter topic, with the reason).
  */
 
 import { CompressionTypes, type ICustomPartitioner, Partitioners, type Producer } from 'kafkajs';
 import { accessLogsDeadLetterTopic, accessLogsTopic, deadLetterHeaders } from '../topics.ts';
+import { toTopicMessages } from './pack.ts';
 import type { MalformedReason } from './record.ts';
 
 /**
@@ -89,28 +90,19 @@ export interface SenderOptions {
 }
 
 /**
- * A batcher `send` that produces one batch as one kafkajs `sendBatch` (messages grouped per topic
- * in their order), acks = -1: a record counts as sent once every in-sync replica has it.
+ * A batcher `send` that produces one batch as one kafkajs `sendBatch`, access-log records packed
+ * per edge (pack.ts), acks = -1: a record counts as sent once every in-sync replica has it.
  */
 export function kafkaSender(
   producer: Producer,
   options: SenderOptions = {},
 ): (batch: OutMessage[]) => Promise<void> {
   return async (batch) => {
-    const byTopic = new Map<string, OutMessage[]>();
-    for (const message of batch) {
-      const list = byTopic.get(message.topic) ?? [];
-      if (list.length === 0) byTopic.set(message.topic, list);
-      list.push(message);
-    }
     await producer.sendBatch({
       acks: -1,
       compression: options.compression ?? CompressionTypes.GZIP,
       timeout: options.timeoutMs ?? 30_000,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({
-        topic,
-        messages: messages.map(({ key, value, headers }) => ({ key, value, headers })),
-      })),
+      topicMessages: toTopicMessages(batch),
     });
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The collector component: Envoy's access logs in over gRPC (ALS), records out to Kafka
- * (access-logs.v1, key = edge; malformed entries to access-logs.dlq.v1), through one bounded
+ * (access-logs.v2, key = edge; malformed entries to access-logs.dlq.v1), through one bounded
  * batcher. Admin HTTP: /healthz, /readyz, /metrics.
  */
 

@@ -7,7 +7,7 @@
 
 import type { Admin, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from '../../lib/log.ts';
-import { type DecodeOptions, decodeRecord } from './decode.ts';
+import { type DecodeOptions, decodeMessage } from './decode.ts';
 import type { RollupMetrics } from './metrics.ts';
 import { type CommitPoint, decodeMetadata, noMetadata, PartitionProgress } from './offsets.ts';
 import { deadLetterMessage, edgeStatsMessage, outputTopics, sendAll } from './outputs.ts';
@@ -78,13 +78,15 @@ export async function rollupBatch(
   commit: CommitFn,
 ): Promise<void> {
   const { metrics } = ctx;
-  const byOffset = new Map(messages.map((m) => [Number(m.offset), m]));
-  const decoded = messages.map((m) => ({
-    offset: Number(m.offset),
+  const keyAt = new Map(messages.map((m) => [Number(m.offset), m.key]));
+  const decoded = messages.flatMap((m) => {
+    const offset = Number(m.offset);
     // The Kafka timestamp, not the clock: a redelivered message gets the same verdict.
-    value: decodeRecord(m.key, m.value, Number(m.timestamp), ctx.decode),
-  }));
-  metrics.consumed.inc(decoded.length);
+    const verdicts = decodeMessage(m.key, m.value, Number(m.timestamp), ctx.decode);
+    return verdicts.map((value) => ({ offset, value }));
+  });
+  metrics.consumed.inc(messages.length);
+  metrics.records.inc(decoded.length);
   const plan = state.plan(decoded);
   metrics.skipped.inc(plan.alreadyInserted);
   if (plan.repair && plan.repair.length > 0) {
@@ -104,7 +106,7 @@ export async function rollupBatch(
     metrics.insertRetries.inc(result.attempts - 1);
   }
   const letters = plan.deadLetters.map((letter) =>
-    deadLetterMessage(letter, byOffset.get(letter.offset) ?? { key: null, value: null }, source),
+    deadLetterMessage(letter, keyAt.get(letter.offset) ?? null, source),
   );
   await sendAll(ctx.producer, outputTopics.deadLetters, letters);
   for (const letter of plan.deadLetters) metrics.deadLetters.inc({ reason: letter.reason });

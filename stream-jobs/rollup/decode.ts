@@ -1,15 +1,18 @@
 /**
- * One access-logs.v1 message → a valid AccessLogRecord, or the reason it cannot be rolled up. Pure
- * and deterministic: the same message gets the same verdict whenever it is read. Whatever passes
- * here is a row ClickHouse accepts and a sample the windows can use; whatever fails goes to the
- * dead-letter topic with `reason` (a stable code: metric label and DLQ header) and `message` (what
- * exactly was wrong).
+ * One access-logs.v2 message → its valid AccessLogRecords, and for each part that cannot be rolled
+ * up the reason. Pure and deterministic: the same message gets the same verdicts whenever it is
+ * read. Whatever passes here is a row ClickHouse accepts and a sample the windows can use;
+ * whatever fails goes to the dead-letter topic with `reason` (a stable code: metric label and DLQ
+ * header), `message` (what exactly was wrong) and the bytes that failed: one record of a batch,
+ * or the whole value when it is no AccessLogBatch at all.
  */
 
 import { AccessLogRecord } from '../../schemas/gen/meshgraph/meshgraph/v1/access_log.ts';
+import { splitBatch } from '../access-log-batch.ts';
 
 export type RollupMalformedReason =
   | 'empty_value'
+  | 'undecodable_batch'
   | 'undecodable_record'
   | 'missing_source'
   | 'missing_destination'
@@ -19,12 +22,25 @@ export type RollupMalformedReason =
   | 'negative_duration'
   | 'invalid_status';
 
-export type Decoded =
-  | { ok: true; record: AccessLogRecord; edge: string }
-  | { ok: false; reason: RollupMalformedReason; message: string };
+/** Protobuf type names for the dead-letter `value-type` header. */
+export const valueTypes = {
+  batch: 'meshgraph.v1.AccessLogBatch',
+  record: 'meshgraph.v1.AccessLogRecord',
+} as const;
+
+export interface Malformed {
+  ok: false;
+  reason: RollupMalformedReason;
+  message: string;
+  /** The bytes that failed (a record, or the whole value), for the dead letter. */
+  value: Uint8Array;
+  valueType: (typeof valueTypes)[keyof typeof valueTypes];
+}
+
+export type Decoded = { ok: true; record: AccessLogRecord; edge: string } | Malformed;
 
 /**
- * Options for {@link decodeRecord}.
+ * Options for {@link decodeMessage}.
  * - `maxFutureMs` (number, default 300,000 = 5 min): how far past the message's Kafka timestamp
  *   (the producer's clock when it sent the record) a start time may lie. One record from a badly
  *   set clock would otherwise drag its partition's watermark ahead and make every honest record
@@ -35,41 +51,66 @@ export interface DecodeOptions {
   maxFutureMs?: number;
 }
 
-/** The edge as access-logs.v1 keys it: `<source>→<destination>` (U+2192). */
+/** The edge as access-logs.v2 keys it: `<source>→<destination>` (U+2192). */
 export function edgeOf(source: string, destination: string): string {
   return `${source}→${destination}`;
 }
 
-const bad = (reason: RollupMalformedReason, message: string): Decoded => ({
-  ok: false,
-  reason,
-  message,
-});
+const noBytes = new Uint8Array(0);
 
 /**
- * Checks one message. `key` must be the record's edge: the job's per-edge windows (and every
- * consumer of edge-stats.v1) rely on one edge living in one partition.
+ * Checks one message: its value must be an AccessLogBatch and every record in it is judged on
+ * its own (one bad record does not condemn its neighbours). `key` must be each record's edge: the
+ * job's per-edge windows (and every consumer of edge-stats.v1) rely on one edge living in one
+ * partition.
  */
-export function decodeRecord(
+export function decodeMessage(
   key: Buffer | null,
   value: Buffer | null,
   sentMs: number,
   options: DecodeOptions = {},
-): Decoded {
+): Decoded[] {
+  const whole = (reason: RollupMalformedReason, message: string): Decoded[] => [
+    { ok: false, reason, message, value: value ?? noBytes, valueType: valueTypes.batch },
+  ];
   if (value === null || value.length === 0)
-    return bad('empty_value', 'the message has no value (a tombstone or an empty record)');
-  let record: AccessLogRecord;
+    return whole('empty_value', 'the message has no value (a tombstone or an empty batch)');
+  let records: Uint8Array[];
   try {
-    record = AccessLogRecord.decode(value);
+    records = splitBatch(value);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    return bad('undecodable_record', `value is not a meshgraph.v1.AccessLogRecord: ${why}`);
+    return whole('undecodable_batch', `value is not a meshgraph.v1.AccessLogBatch: ${why}`);
+  }
+  const keyText = key?.toString('utf8') ?? '';
+  return records.map((bytes) => decodeRecord(keyText, bytes, sentMs, options));
+}
+
+/** One encoded record of a batch keyed `keyText`, judged as {@link decodeMessage} says. */
+export function decodeRecord(
+  keyText: string,
+  bytes: Uint8Array,
+  sentMs: number,
+  options: DecodeOptions = {},
+): Decoded {
+  const bad = (reason: RollupMalformedReason, message: string): Malformed => ({
+    ok: false,
+    reason,
+    message,
+    value: bytes,
+    valueType: valueTypes.record,
+  });
+  let record: AccessLogRecord;
+  try {
+    record = AccessLogRecord.decode(bytes);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return bad('undecodable_record', `a record is not a meshgraph.v1.AccessLogRecord: ${why}`);
   }
   if (record.sourceService === '') return bad('missing_source', 'source_service is empty');
   if (record.destinationCluster === '')
     return bad('missing_destination', 'destination_cluster is empty');
   const edge = edgeOf(record.sourceService, record.destinationCluster);
-  const keyText = key?.toString('utf8') ?? '';
   if (keyText !== edge)
     return bad('key_mismatch', `message key '${keyText}' is not the record's edge '${edge}'`);
   if (record.startTimeUs <= 0)

@@ -1,5 +1,5 @@
 /**
- * The rollup job's Kafka wiring: one consumer group on access-logs.v1 (replicas share the
+ * The rollup job's Kafka wiring: one consumer group on access-logs.v2 (replicas share the
  * partitions), one batch at a time. Per batch and partition: batch.ts (inserts, dead letters,
  * windows), then the closed windows go out and the offset is committed (offsets.ts says how far,
  * with which metadata). A timer closes idle partitions' windows the same way. A failure drops

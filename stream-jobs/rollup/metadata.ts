@@ -1,5 +1,5 @@
 /**
- * What the rollup job stores beside each committed offset of access-logs.v1 (the `metadata`
+ * What the rollup job stores beside each committed offset of access-logs.v2 (the `metadata`
  * string of an offset commit; Kafka keeps up to 4 KiB by default): a short versioned JSON.
  */
 

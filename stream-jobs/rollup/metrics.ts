@@ -3,8 +3,10 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export class RollupMetrics {
-  /** Messages read from access-logs.v1 (valid or not, redelivered ones included). */
+  /** Messages read from access-logs.v2 (valid or not, redelivered ones included). */
   readonly consumed: Counter;
+  /** Records in those messages (valid or not, redelivered ones included). */
+  readonly records: Counter;
   /** Rows inserted into access_log (acknowledged by ClickHouse). */
   readonly inserted: Counter;
   /** Redelivered records at or below the partition's high-water mark: stored before, skipped. */
@@ -28,8 +30,13 @@ export class RollupMetrics {
     const registers = [registry];
     const name = (n: string) => `meshgraph_rollup_${n}`;
     this.consumed = new Counter({
+      name: name('messages_consumed_total'),
+      help: 'Messages (record batches) read from access-logs.v2, redeliveries included.',
+      registers,
+    });
+    this.records = new Counter({
       name: name('records_consumed_total'),
-      help: 'Messages read from access-logs.v1, redeliveries included.',
+      help: 'Records in the messages read from access-logs.v2, redeliveries included.',
       registers,
     });
     this.inserted = new Counter({

@@ -1,5 +1,5 @@
 /**
- * Exactly-once bookkeeping of one access-logs.v1 partition, pure (job.ts does the I/O).
+ * Exactly-once bookkeeping of one access-logs.v2 partition, pure (job.ts does the I/O).
  *
  * - High-water mark: `insertedTo`, max(kafka_offset) in access_log, read on (re)assignment. A
  *   redelivered record at or below it is stored already and is not inserted again, whatever
@@ -9,6 +9,8 @@
  *   (re)assignment is an insert that may have been cut short (the engine commits access_log and
  *   each view's table in turn), so its records, all redelivered, are sent again as the same block
  *   with the same token: every table that has it drops it, a table that missed it gets it.
+ * - Messages, not records, are the unit: every record of an access-logs.v2 message shares its
+ *   offset, is inserted in the same block and is dead-lettered by the same run.
  * - Offsets: the committed offset never passes a record an open window holds (windows die with
  *   the process), nor the start of a pending insert.
  * - `emittedUpToMs`/`handledTo` metadata: redelivered records of windows already emitted are left
@@ -42,6 +44,9 @@ export interface DeadLetter {
   offset: number;
   reason: RollupMalformedReason;
   message: string;
+  /** The bytes that failed: one record of the message, or its whole value. */
+  value: Uint8Array;
+  valueType: string;
 }
 
 /** How one batch (in offset order) is to be handled, in this order. */
@@ -101,8 +106,10 @@ export class PartitionProgress {
     for (const { offset, value } of messages) {
       plan.lastOffset = Math.max(plan.lastOffset, offset);
       if (!value.ok) {
-        if (offset > this.#replayedTo)
-          plan.deadLetters.push({ offset, reason: value.reason, message: value.message });
+        if (offset > this.#replayedTo) {
+          const { reason, message, value: bytes, valueType } = value;
+          plan.deadLetters.push({ offset, reason, message, value: bytes, valueType });
+        }
         continue;
       }
       const item = { offset, value: value.record };

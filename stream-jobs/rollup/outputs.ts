@@ -11,14 +11,12 @@ import { accessLogsDeadLetterTopic, deadLetterHeaders, edgeStatsTopic } from '..
 import type { DeadLetter } from './offsets.ts';
 import { toEdgeStats, type WindowStats } from './windows.ts';
 
-/** Dead-letter headers beyond the shared ones: where the record sat in access-logs.v1. */
+/** Dead-letter headers beyond the shared ones: where the record sat in access-logs.v2. */
 export const sourceHeaders = {
   topic: 'meshgraph-source-topic',
   partition: 'meshgraph-source-partition',
   offset: 'meshgraph-source-offset',
 } as const;
-
-export const recordType = 'meshgraph.v1.AccessLogRecord';
 
 /** The edge-stats.v1 message of a closed window. */
 export function edgeStatsMessage(window: WindowStats): Message {
@@ -28,19 +26,22 @@ export function edgeStatsMessage(window: WindowStats): Message {
   };
 }
 
-/** The dead-letter message of a malformed record: its key and bytes as they were read. */
+/**
+ * The dead-letter message of a malformed record (or of a whole value that is no batch): the
+ * message's key, the bytes that failed, and where the message sat.
+ */
 export function deadLetterMessage(
   letter: DeadLetter,
-  original: { key: Buffer | null; value: Buffer | null },
+  key: Buffer | null,
   source: { topic: string; partition: number },
 ): Message {
   return {
-    key: original.key,
-    value: original.value ?? Buffer.alloc(0),
+    key,
+    value: Buffer.from(letter.value.buffer, letter.value.byteOffset, letter.value.byteLength),
     headers: {
       [deadLetterHeaders.reason]: letter.reason,
       [deadLetterHeaders.message]: letter.message,
-      [deadLetterHeaders.valueType]: recordType,
+      [deadLetterHeaders.valueType]: letter.valueType,
       [sourceHeaders.topic]: source.topic,
       [sourceHeaders.partition]: String(source.partition),
       [sourceHeaders.offset]: String(letter.offset),

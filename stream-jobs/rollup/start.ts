@@ -1,5 +1,5 @@
 /**
- * The rollup component: access-logs.v1 → ClickHouse access_log (and, through its materialized
+ * The rollup component: access-logs.v2 → ClickHouse access_log (and, through its materialized
  * views, edge_stats and endpoint_stats) + edge-stats.v1 windows, malformed records to
  * access-logs.dlq.v1. Migrates ClickHouse first. Admin HTTP: /healthz, /readyz, /metrics.
  */

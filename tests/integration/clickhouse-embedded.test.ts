@@ -41,15 +41,15 @@ describe('embedded ClickHouse (chdb) store', () => {
 
   it('drops a replayed insert that carries the same deduplication token', async () => {
     const started = performance.now();
-    await store.insert('requests', rows, { deduplicationToken: 'access-logs.v1/0/0-9999' });
+    await store.insert('requests', rows, { deduplicationToken: 'access-logs.v2/0/0-9999' });
     log.info({ ms: Math.round(performance.now() - started), rows: rows.length }, 'chdb insert');
-    await store.insert('requests', rows, { deduplicationToken: 'access-logs.v1/0/0-9999' });
+    await store.insert('requests', rows, { deduplicationToken: 'access-logs.v2/0/0-9999' });
     expect(await totals()).toEqual([{ n: '10000', ids: idSum }]);
   });
 
   it('keeps an insert with a different token', async () => {
     await store.insert('requests', rows.slice(0, 10), {
-      deduplicationToken: 'access-logs.v1/1/0-9',
+      deduplicationToken: 'access-logs.v2/1/0-9',
     });
     expect(await totals()).toEqual([{ n: '10010', ids: String(Number(idSum) + 45) }]);
   });

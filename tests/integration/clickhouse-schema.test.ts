@@ -70,7 +70,7 @@ const rows = Array.from({ length: total }, (_, i) => {
 });
 const batches = Array.from({ length: total / batchSize }, (_, b) => ({
   rows: rows.slice(b * batchSize, (b + 1) * batchSize),
-  token: `access-logs.v1:0:${b * batchSize}-${(b + 1) * batchSize - 1}`,
+  token: `access-logs.v2:0:${b * batchSize}-${(b + 1) * batchSize - 1}`,
 }));
 const rowsOf = (source: string, destination: string) =>
   rows.filter((r) => r.source_service === source && r.destination_cluster === destination);

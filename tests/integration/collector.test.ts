@@ -16,6 +16,7 @@ import {
   StreamAccessLogsMessage,
 } from '../../schemas/gen/envoy/envoy/service/accesslog/v3/als.ts';
 import { AccessLogRecord } from '../../schemas/gen/meshgraph/meshgraph/v1/access_log.ts';
+import { splitBatch } from '../../stream-jobs/access-log-batch.ts';
 import { type RunningCollector, startCollector } from '../../stream-jobs/collector/start.ts';
 import { accessLogsDeadLetterTopic, accessLogsTopic } from '../../stream-jobs/topics.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -27,18 +28,23 @@ interface Received {
   key: string;
   partition: number;
   offset: number;
+  /** The record's place in its access-logs batch (0 for any other topic's message). */
+  index: number;
   value: Buffer;
   headers: Record<string, string>;
 }
 
-/** Reads `topic` from the start with a fresh group until `n` messages arrived. */
+/**
+ * Reads `topic` from the start with a fresh group until `n` items arrived: records for
+ * access-logs (each message's batch split), messages for any other topic.
+ */
 async function consume(kafka: Kafka, topic: string, n: number): Promise<Received[]> {
   const consumer = kafka.consumer({ groupId: `collector-test-${topic}-${Date.now()}` });
   const received: Received[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`${topic}: ${received.length} of ${n} messages after 60 s`)),
+        () => reject(new Error(`${topic}: ${received.length} of ${n} items after 60 s`)),
         60_000,
       );
       consumer.on(consumer.events.CRASH, (e) => {
@@ -53,13 +59,17 @@ async function consume(kafka: Kafka, topic: string, n: number): Promise<Received
               const headers = Object.fromEntries(
                 Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
               );
-              received.push({
+              const base = {
                 key: message.key?.toString() ?? '',
                 partition,
                 offset: Number(message.offset),
-                value: message.value ?? Buffer.alloc(0),
                 headers,
-              });
+              };
+              const value = message.value ?? Buffer.alloc(0);
+              if (topic !== accessLogsTopic.name) received.push({ ...base, index: 0, value });
+              else
+                for (const [index, record] of splitBatch(value).entries())
+                  received.push({ ...base, index, value: Buffer.from(record) });
               if (received.length >= n) {
                 clearTimeout(timer);
                 resolve();
@@ -86,6 +96,10 @@ async function topicTotal(kafka: Kafka, topic: string): Promise<number> {
     await admin.disconnect();
   }
 }
+
+/** Distinct Kafka messages the records came in. */
+const messagesIn = (records: readonly Received[]) =>
+  new Set(records.map((r) => `${r.partition}:${r.offset}`)).size;
 
 /** A raw ALS client stream (bytes in, as Envoy would send them), honouring flow control. */
 function alsStream(port: number) {
@@ -231,7 +245,8 @@ describe('collector: ALS → Kafka', () => {
     ]);
 
     const records = await consume(kafka, accessLogsTopic.name, 2000);
-    expect(await topicTotal(kafka, accessLogsTopic.name)).toBe(2000);
+    expect(records).toHaveLength(2000);
+    expect(await topicTotal(kafka, accessLogsTopic.name)).toBe(messagesIn(records));
     const byKey = new Map<string, Received[]>();
     for (const r of records) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
     expect(Object.fromEntries([...byKey].map(([k, list]) => [k, list.length]))).toEqual({
@@ -243,7 +258,7 @@ describe('collector: ALS → Kafka', () => {
     for (const [key, list] of byKey) {
       expect(new Set(list.map((r) => r.partition)).size, key).toBe(1); // one edge, one partition
       const decoded = list
-        .sort((a, b) => a.offset - b.offset)
+        .sort((a, b) => a.offset - b.offset || a.index - b.index)
         .map((r) => AccessLogRecord.decode(r.value));
       expect(decoded.every((d) => `${d.sourceService}→${d.destinationCluster}` === key)).toBe(true);
       // Ordered as sent within the edge.
@@ -275,7 +290,7 @@ describe('collector: ALS → Kafka', () => {
     const value = (line: string) =>
       Number(metrics.match(new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm'))?.[1]);
     expect(value('meshgraph_collector_entries_received_total{kind="http"}')).toBe(2003);
-    expect(value('meshgraph_collector_produced_total{topic="access-logs.v1"}')).toBe(2000);
+    expect(value('meshgraph_collector_produced_total{topic="access-logs.v2"}')).toBe(2000);
     expect(value('meshgraph_collector_produced_total{topic="access-logs.dlq.v1"}')).toBe(3);
     for (const reason of Object.keys(malformedEntries))
       expect(value(`meshgraph_collector_dead_letters_total{reason="${reason}"}`), reason).toBe(1);
@@ -464,7 +479,8 @@ describe('collector: a real Envoy sending its access logs', () => {
       log,
     });
     const received = await consume(kafka, accessLogsTopic.name, 100);
-    expect(await topicTotal(kafka, accessLogsTopic.name)).toBe(100);
+    expect(received).toHaveLength(100);
+    expect(await topicTotal(kafka, accessLogsTopic.name)).toBe(messagesIn(received));
     expect(new Set(received.map((r) => r.key))).toEqual(new Set(['frontend→llm-pool']));
     const records = received.map((r) => AccessLogRecord.decode(r.value));
     const endpoints = new Map<string, number>();

@@ -14,6 +14,7 @@ import {
 } from '../../schemas/gen/meshgraph/meshgraph/v1/access_log.ts';
 import { EdgeStats } from '../../schemas/gen/meshgraph/meshgraph/v1/edge_stats.ts';
 import { projectRoot } from '../../stack/paths.ts';
+import { packRecords } from '../../stream-jobs/access-log-batch.ts';
 import { AccessLogSink } from '../../stream-jobs/rollup/sink.ts';
 import { mergeSketches } from '../../stream-jobs/rollup/sketch.ts';
 import { type RunningRollup, startRollup } from '../../stream-jobs/rollup/start.ts';
@@ -98,10 +99,25 @@ async function readAll(kafka: Kafka, topic: string): Promise<Read[]> {
   return read;
 }
 
-const record = (r: DeepPartial<AccessLogRecord>): Message => ({
-  key: `${r.sourceService}→${r.destinationCluster}`,
-  value: Buffer.from(AccessLogRecord.encode(AccessLogRecord.fromPartial(r)).finish()),
-});
+const encoded = (r: DeepPartial<AccessLogRecord>) =>
+  Buffer.from(AccessLogRecord.encode(AccessLogRecord.fromPartial(r)).finish());
+
+/** An access-logs.v2 message holding `records` (one edge, the first record's), packed. */
+const batchOf = (...records: DeepPartial<AccessLogRecord>[]): Message => {
+  const [value, ...more] = packRecords(records.map(encoded), 1 << 20);
+  if (!value || more.length > 0) throw new Error('batchOf: expected one batch');
+  return { key: `${records[0]?.sourceService}→${records[0]?.destinationCluster}`, value };
+};
+
+/** The messages the collector would send for `records`: packed per edge. */
+const packedPerEdge = (records: DeepPartial<AccessLogRecord>[]): Message[] => {
+  const byEdge = new Map<string, DeepPartial<AccessLogRecord>[]>();
+  for (const r of records) {
+    const edge = `${r.sourceService}→${r.destinationCluster}`;
+    byEdge.set(edge, [...(byEdge.get(edge) ?? []), r]);
+  }
+  return [...byEdge.values()].map((list) => batchOf(...list));
+};
 
 /** Deterministic pseudo-random numbers (the same data every run). */
 function rng(seed: number) {
@@ -151,7 +167,7 @@ async function countsByEdge(store: ClickHouseStore, table: string, measure: stri
   return new Map(rows.map((r) => [`${r.s}→${r.d}`, Number(r.n)]));
 }
 
-describe('rollup job: access-logs.v1 → ClickHouse + edge-stats.v1', () => {
+describe('rollup job: access-logs.v2 → ClickHouse + edge-stats.v1', () => {
   let stack: TestStack;
   let kafka: Kafka;
   let producer: Producer;
@@ -216,26 +232,28 @@ describe('rollup job: access-logs.v1 → ClickHouse + edge-stats.v1', () => {
       // partitions never sit idle half way (the clock would then close their windows).
       const start = Math.floor((Date.now() - 600_000) / 10_000) * 10_000;
       const random = rng(42);
-      const messages: Message[] = [];
+      const records: DeepPartial<AccessLogRecord>[] = [];
       for (let i = 0; i < 5000; i++) {
         const [source, destination] = edges[i % 3] ?? edges[0];
         const edge = `${source}→${destination}`;
         perEdge.set(edge, (perEdge.get(edge) ?? 0) + 1);
-        messages.push(
-          record({
-            startTimeUs: (start + i * 12) * 1000,
-            sourceService: source,
-            destinationCluster: destination,
-            upstreamEndpoint: `10.0.${i % 3}.${1 + (i % 2)}:8080`,
-            status: random() < 0.05 ? 503 : 200,
-            responseFlags: random() < 0.03 ? 'UF,URX' : '',
-            durationUs: Math.round(10 ** (2 + random() * 4)),
-            requestBytes: 100,
-            responseBytes: 1000,
-            promptTokens: destination === 'llm' ? 10 : 0,
-          }),
-        );
+        records.push({
+          startTimeUs: (start + i * 12) * 1000,
+          sourceService: source,
+          destinationCluster: destination,
+          upstreamEndpoint: `10.0.${i % 3}.${1 + (i % 2)}:8080`,
+          status: random() < 0.05 ? 503 : 200,
+          responseFlags: random() < 0.03 ? 'UF,URX' : '',
+          durationUs: Math.round(10 ** (2 + random() * 4)),
+          requestBytes: 100,
+          responseBytes: 1000,
+          promptTokens: destination === 'llm' ? 10 : 0,
+        });
       }
+      // As the collector sends them: every 100 records, one message per edge.
+      const messages: Message[] = [];
+      for (let i = 0; i < records.length; i += 100)
+        messages.push(...packedPerEdge(records.slice(i, i + 100)));
       const t0 = performance.now();
       await producer.sendBatch({
         acks: -1,
@@ -291,12 +309,17 @@ describe('rollup job: access-logs.v1 → ClickHouse + edge-stats.v1', () => {
 
     it('sends a malformed record to the dead-letter topic with its reason and keeps going', async () => {
       const inserted = await metric('meshgraph_rollup_records_inserted_total');
-      // A length-delimited field claiming 4 GiB: no protobuf reader gets past it.
+      // A length-delimited field claiming 32 MiB in a 6-byte value: no reader gets past it.
       const garbage = Buffer.concat([
         Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f]),
         Buffer.from('?'),
       ]);
       const now = Date.now();
+      const missingSource = encoded({
+        startTimeUs: now * 1000,
+        sourceService: '',
+        destinationCluster: 'api',
+      });
       await producer.sendBatch({
         acks: -1,
         topicMessages: [
@@ -304,36 +327,62 @@ describe('rollup job: access-logs.v1 → ClickHouse + edge-stats.v1', () => {
             topic: accessLogsTopic.name,
             messages: [
               { key: 'web→api', value: garbage },
-              record({ startTimeUs: now * 1000, sourceService: '', destinationCluster: 'api' }),
-              record({ startTimeUs: now * 1000, sourceService: 'web', destinationCluster: 'api' }),
+              // One bad record among good ones: it alone is dead-lettered.
+              {
+                key: 'web→api',
+                value: packRecords(
+                  [
+                    encoded({
+                      startTimeUs: now * 1000,
+                      sourceService: 'web',
+                      destinationCluster: 'api',
+                    }),
+                    missingSource,
+                    encoded({
+                      startTimeUs: now * 1000,
+                      sourceService: 'web',
+                      destinationCluster: 'api',
+                    }),
+                  ],
+                  1 << 20,
+                )[0] as Buffer,
+              },
             ],
           },
         ],
       });
       // Counters move after the writes they count: wait for all three.
-      await until('the valid record and both dead letters', async () => {
+      await until('the valid records and both dead letters', async () => {
         const text = await scrape(rollup.adminPort);
         return (
-          sample(text, 'meshgraph_rollup_records_inserted_total') === inserted + 1 &&
+          sample(text, 'meshgraph_rollup_records_inserted_total') === inserted + 2 &&
           sample(text, 'meshgraph_rollup_dead_letters_total') === 2
         );
       });
       expect(
-        await metric('meshgraph_rollup_dead_letters_total', 'reason="undecodable_record"'),
+        await metric('meshgraph_rollup_dead_letters_total', 'reason="undecodable_batch"'),
       ).toBe(1);
       expect(await metric('meshgraph_rollup_dead_letters_total', 'reason="missing_source"')).toBe(
         1,
       );
       const letters = await readAll(kafka, accessLogsDeadLetterTopic.name);
       const reasons = letters.map((l) => l.headers[deadLetterHeaders.reason]).sort();
-      expect(reasons).toEqual(['missing_source', 'undecodable_record']);
+      expect(reasons).toEqual(['missing_source', 'undecodable_batch']);
       const undecodable = letters.find(
-        (l) => l.headers[deadLetterHeaders.reason] === 'undecodable_record',
+        (l) => l.headers[deadLetterHeaders.reason] === 'undecodable_batch',
       );
       expect(undecodable?.value.equals(garbage)).toBe(true);
       expect(undecodable?.key).toBe('web→api');
       expect(undecodable?.headers['meshgraph-source-offset']).toMatch(/^\d+$/);
-      expect(undecodable?.headers[deadLetterHeaders.message]).toMatch(/not a meshgraph.v1/);
+      expect(undecodable?.headers[deadLetterHeaders.valueType]).toBe('meshgraph.v1.AccessLogBatch');
+      expect(undecodable?.headers[deadLetterHeaders.message]).toBe(
+        'value is not a meshgraph.v1.AccessLogBatch: byte 0: a record of 33554431 bytes runs past the end of the 6-byte value',
+      );
+      const unsourced = letters.find(
+        (l) => l.headers[deadLetterHeaders.reason] === 'missing_source',
+      );
+      expect(unsourced?.value.equals(missingSource)).toBe(true);
+      expect(unsourced?.headers[deadLetterHeaders.valueType]).toBe('meshgraph.v1.AccessLogRecord');
       expect((await fetch(`http://127.0.0.1:${rollup.adminPort}/readyz`)).status).toBe(200);
     });
 
@@ -427,21 +476,22 @@ describe('rollup job: access-logs.v1 → ClickHouse + edge-stats.v1', () => {
         for (let sent = 0; sent < total && !stopProducing; sent += 100) {
           if (sent >= total * 0.8)
             await until('the kills', () => kills >= killsWanted || stopProducing, 300_000);
-          const messages = Array.from({ length: 100 }, (_, j) => {
+          const records = Array.from({ length: 100 }, (_, j) => {
             const i = sent + j;
             const [source, destination] = (edges[i % 4] ?? '').split('→');
-            return record({
+            return {
               startTimeUs: Date.now() * 1000,
               sourceService: source,
               destinationCluster: destination,
               upstreamEndpoint: `10.1.0.${i % 3}:80`,
               status: 200,
               durationUs: 1000 + (i % 997),
-            });
+              requestId: `crash-${i}`,
+            };
           });
           await producer.sendBatch({
             acks: -1,
-            topicMessages: [{ topic: accessLogsTopic.name, messages }],
+            topicMessages: [{ topic: accessLogsTopic.name, messages: packedPerEdge(records) }],
           });
           await new Promise((r) => setTimeout(r, 50));
         }
@@ -541,10 +591,11 @@ describe('rollup job: access-logs.v1 → ClickHouse + edge-stats.v1', () => {
           expect(perDestination.map((r) => [r.d, Number(r.n)])).toEqual(
             ['c-api', 'c-db', 'c-llm', 'c-web'].map((d) => [d, total / edges.length]),
           );
-          const [dupes] = await store.query<{ n: string }>(
-            'SELECT count() AS n FROM (SELECT kafka_partition, kafka_offset FROM access_log GROUP BY kafka_partition, kafka_offset HAVING count() > 1)',
+          // Every record once: a record is its request id here (a message holds several).
+          const [ids] = await store.query<{ rows: string; ids: string }>(
+            "SELECT count() AS rows, uniqExact(request_id) AS ids FROM access_log WHERE startsWith(request_id, 'crash-')",
           );
-          expect(Number(dupes?.n)).toBe(0);
+          expect([Number(ids?.rows), Number(ids?.ids)]).toEqual([total, total]);
         } finally {
           await store.close();
         }

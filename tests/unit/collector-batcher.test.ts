@@ -288,7 +288,7 @@ describe('producer: retry rules and dead letters', () => {
   });
 
   it('diverts records Kafka refused to the DLQ, and lets failed dead letters go', () => {
-    const record: OutMessage = { topic: 'access-logs.v1', key: 'a→b', value: Buffer.from([1, 2]) };
+    const record: OutMessage = { topic: 'access-logs.v2', key: 'a→b', value: Buffer.from([1, 2]) };
     const letter: OutMessage = { topic: 'access-logs.dlq.v1', key: null, value: Buffer.from([3]) };
     const error = protocol('INVALID_RECORD', false);
     expect(divertToDeadLetters([record, letter], error)).toEqual([

@@ -20,7 +20,7 @@ describe('cachingDefaultPartitioner', () => {
       for (let round = 0; round < 2; round++) {
         for (let i = 0; i < 300; i++) {
           const key = `svc-${i % 40}→cluster-${i}`;
-          const args = { topic: 'access-logs.v1', partitionMetadata, message: { key, value: '' } };
+          const args = { topic: 'access-logs.v2', partitionMetadata, message: { key, value: '' } };
           expect(cached(args)).toBe(reference(args));
         }
       }
@@ -31,7 +31,7 @@ describe('cachingDefaultPartitioner', () => {
     const cached = cachingDefaultPartitioner();
     const reference = Partitioners.DefaultPartitioner();
     const partitionMetadata = metadata(6);
-    const topic = 'access-logs.v1';
+    const topic = 'access-logs.v2';
     const explicit = { key: 'a→b', value: '', partition: 4 };
     expect(cached({ topic, partitionMetadata, message: explicit })).toBe(4);
     const buffer = { key: Buffer.from('a→b'), value: '' };

@@ -368,9 +368,9 @@ describe('AlsStream: raw ALS messages to Kafka messages', () => {
     const later = stream.handle(message({ httpLogs: { logEntry: [fullEntry(), fullEntry()] } }));
     expect(first.fatal).toBeUndefined();
     expect([...first.messages, ...later.messages].map((m) => [m.topic, m.key])).toEqual([
-      ['access-logs.v1', 'web→llm'],
-      ['access-logs.v1', 'web→llm'],
-      ['access-logs.v1', 'web→llm'],
+      ['access-logs.v2', 'web→llm'],
+      ['access-logs.v2', 'web→llm'],
+      ['access-logs.v2', 'web→llm'],
     ]);
     const value = later.messages[1]?.value as Buffer;
     expect(AccessLogRecord.decode(value)).toEqual(expectedRecord);

@@ -37,7 +37,13 @@ const valid = (eventMs: number, edge = 0, durationUs = 100): Decoded => ({
     durationUs,
   }),
 });
-const malformed: Decoded = { ok: false, reason: 'missing_source', message: 'source is empty' };
+const malformed: Decoded = {
+  ok: false,
+  reason: 'missing_source',
+  message: 'source is empty',
+  value: new Uint8Array([1, 2, 3]),
+  valueType: 'meshgraph.v1.AccessLogRecord',
+};
 const at = (offset: number, value: Decoded): Offsetted<Decoded> => ({ offset, value });
 
 describe('rollup offsets: commit metadata', () => {
@@ -76,7 +82,7 @@ describe('rollup offsets: high-water mark and dead letters', () => {
     expect(plan.valid).toHaveLength(5); // the windows still need the redelivered ones
     progress.apply(plan, 0);
     expect(progress.insertedTo).toBe(7);
-    expect(deduplicationToken('access-logs.v1', 2, 6, 7)).toBe('access-logs.v1:2:6-7');
+    expect(deduplicationToken('access-logs.v2', 2, 6, 7)).toBe('access-logs.v2:2:6-7');
   });
 
   it('does not dead-letter again what the last run handled', () => {

@@ -13,7 +13,7 @@ export const protobufFileName = "meshgraph/v1/edge_stats.proto";
 
 /**
  * Windowed statistics of one edge (or one endpoint of it), the value of Kafka topic edge-stats.v1.
- * Key: the edge, "<source>→<destination>", like access-logs.v1, so one edge stays ordered.
+ * Key: the edge, "<source>→<destination>", like access-logs.v2, so one edge stays ordered.
  * Values are mergeable: two EdgeStats of the same key and window add up (counts sum, sketches
  * merge), so a consumer can fold windows into longer ones and replays are detectable by `window`.
  */
