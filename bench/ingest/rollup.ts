@@ -2,7 +2,7 @@
  * Child process: the rollup job alone, on the embedded ClickHouse engine (chdb, inside this
  * process, as a single-replica deployment runs it). Started by run.ts over IPC (protocol.ts).
  *
- * Lag is measured at the insert acknowledgment: AccessLogSink.insert is wrapped (here, in the
+ * Lag is measured at the insert acknowledgment: AccessLogSink.insertBlock is wrapped (here, in the
  * benchmark's process only) so that when ClickHouse has acknowledged an access_log insert, every
  * record in it gets lag = now − its start_time (the client stamps each record with the wall time
  * it was scheduled to be sent). Every record counts, not a sample; the wrapper costs one loop
@@ -10,9 +10,7 @@
  */
 
 import { createLogger } from '../../lib/log.ts';
-import type { AccessLogRecord } from '../../schemas/gen/meshgraph/meshgraph/v1/access_log.ts';
-import type { Offsetted } from '../../stream-jobs/rollup/offsets.ts';
-import { AccessLogSink } from '../../stream-jobs/rollup/sink.ts';
+import { AccessLogSink, type BlockRows } from '../../stream-jobs/rollup/sink.ts';
 import { type RunningRollup, startRollup } from '../../stream-jobs/rollup/start.ts';
 import { LagHistogram } from './histogram.ts';
 import { serve, type ToRollup } from './protocol.ts';
@@ -30,20 +28,25 @@ let insertedInWindow = 0;
 let insertsInWindow = 0;
 let insertMsInWindow = 0;
 
-const original = AccessLogSink.prototype.insert;
-AccessLogSink.prototype.insert = async function insert(
+// insertBlock: every access_log insert goes through it (insert() included).
+const original = AccessLogSink.prototype.insertBlock;
+AccessLogSink.prototype.insertBlock = async function insertBlock(
   this: AccessLogSink,
-  partition: number,
-  records: readonly Offsetted<AccessLogRecord>[],
+  blocks: readonly BlockRows[],
 ) {
   const started = performance.now();
-  const result = await original.call(this, partition, records);
+  const result = await original.call(this, blocks);
   const now = Date.now();
   const { from, to, t0 } = window;
-  for (const { value } of records) {
-    const start = value.startTimeUs / 1000;
-    if (start >= from && start < to) lag.add(now - start);
+  let rows = 0;
+  for (const { records } of blocks) {
+    rows += records.length;
+    for (const { value } of records) {
+      const start = value.startTimeUs / 1000;
+      if (start >= from && start < to) lag.add(now - start);
+    }
   }
+  const records = { length: rows };
   inserted += records.length;
   inserts += 1;
   if (now >= from && now < to) {

@@ -1,17 +1,26 @@
 /**
- * One step of the rollup for one partition, apart from how the consumer is wired (job.ts): load a
- * partition's progress; handle a batch (a pending repair, the announced insert, dead letters,
- * windows); emit the windows the watermark closed and commit. Every write is acknowledged before
- * the commit that depends on it; a throw leaves the caller to reload the partition.
+ * The steps of the rollup for one partition, apart from how the consumer is wired (job.ts): load a
+ * partition's progress; plan a batch; send a pending repair again; (the announced insert goes
+ * through round.ts, with the other partitions'); dead letters and windows; emit the windows the
+ * watermark closed and commit. Every write is acknowledged before the commit that depends on it;
+ * a throw leaves the caller to reload the partition.
  */
 
 import type { Admin, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from '../../lib/log.ts';
 import { type DecodeOptions, decodeMessage } from './decode.ts';
+import type { BlockPart } from './metadata.ts';
 import type { RollupMetrics } from './metrics.ts';
-import { type CommitPoint, decodeMetadata, noMetadata, PartitionProgress } from './offsets.ts';
+import {
+  type BatchPlan,
+  type CommitPoint,
+  decodeMetadata,
+  noMetadata,
+  PartitionProgress,
+} from './offsets.ts';
 import { deadLetterMessage, edgeStatsMessage, outputTopics, sendAll } from './outputs.ts';
-import type { AccessLogSink } from './sink.ts';
+import type { BlockRepairs } from './repairs.ts';
+import type { AccessLogSink, InsertResult } from './sink.ts';
 import type { WindowOptions } from './windows.ts';
 
 export interface BatchContext {
@@ -38,13 +47,22 @@ export async function loadProgress(
     ctx.sink.highWaterMark(partition),
     admin.fetchOffsets({ groupId, topics: [source.topic] }),
   ]);
-  const entry = committed[0]?.partitions.find((p) => p.partition === partition);
+  const partitions = committed[0]?.partitions ?? [];
+  const entry = partitions.find((p) => p.partition === partition);
   let metadata = noMetadata;
   try {
     metadata = decodeMetadata(entry?.metadata);
   } catch (error) {
     // Not ours (an offset tool wrote it): windows may repeat, access_log stays exact. Go on.
     ctx.log.error({ err: error, partition }, 'ignoring commit metadata; windows may repeat');
+  }
+  const parts = metadata.pending?.parts;
+  if (parts && !parts.every((part) => announces(partitions, part.partition, parts))) {
+    // Another part's partition committed past the block: that happens only after the insert
+    // was acknowledged, so nothing was cut short (see repairs.ts).
+    ctx.log.info({ partition, block: parts }, 'pending block was acknowledged; no resend');
+    const { pending: _acknowledged, ...rest } = metadata;
+    metadata = rest;
   }
   ctx.log.info(
     { partition, insertedTo, ...metadata, committed: entry?.offset },
@@ -53,6 +71,21 @@ export async function loadProgress(
   const offset = Number(entry?.offset ?? -1);
   const committedOffset = offset >= 0 ? offset : source.resumedAt;
   return new PartitionProgress({ insertedTo, metadata, committedOffset }, windows);
+}
+
+/** Whether `partition`'s committed metadata still announces the block of `parts`. */
+function announces(
+  partitions: ReadonlyArray<{ partition: number; metadata: string | null }>,
+  partition: number,
+  parts: readonly BlockPart[],
+): boolean {
+  const text = partitions.find((p) => p.partition === partition)?.metadata;
+  try {
+    const other = decodeMetadata(text).pending?.parts;
+    return JSON.stringify(other) === JSON.stringify(parts);
+  } catch {
+    return false;
+  }
 }
 
 /** Commits one partition's offset with its metadata; resolves once Kafka acknowledged it. */
@@ -65,18 +98,18 @@ export const commitEntry = (partition: number, point: CommitPoint) => ({
   metadata: point.metadata,
 });
 
-/**
- * Handles `messages` (one partition, offset order): a pending insert of an earlier run again,
- * then the new records' insert, announced by `commit`-ting its intent first; dead letters;
- * windows. Throws when any write failed.
- */
-export async function rollupBatch(
+/** A batch decoded and sorted (offsets.ts), with each message's key for its dead letters. */
+export interface PlannedBatch {
+  plan: BatchPlan;
+  keyAt: Map<number, Buffer | null>;
+}
+
+/** Decodes `messages` (one partition, offset order) and sorts them: no I/O. */
+export function planBatch(
   ctx: BatchContext,
   state: PartitionProgress,
-  source: { topic: string; partition: number },
   messages: readonly KafkaMessage[],
-  commit: CommitFn,
-): Promise<void> {
+): PlannedBatch {
   const { metrics } = ctx;
   const keyAt = new Map(messages.map((m) => [Number(m.offset), m.key]));
   const decoded = messages.flatMap((m) => {
@@ -89,28 +122,67 @@ export async function rollupBatch(
   metrics.records.inc(decoded.length);
   const plan = state.plan(decoded);
   metrics.skipped.inc(plan.alreadyInserted);
-  if (plan.repair && plan.repair.length > 0) {
+  return { plan, keyAt };
+}
+
+/**
+ * A pending insert of an earlier run whose records are back (`plan.repair`): sent again as the
+ * same block with the same token. One that held other partitions' records waits in `repairs`
+ * until every part is back.
+ */
+export async function repairPending(
+  ctx: BatchContext,
+  state: PartitionProgress,
+  partition: number,
+  plan: BatchPlan,
+  repairs: BlockRepairs,
+): Promise<void> {
+  if (!plan.repair) return;
+  if (state.pendingRepair?.parts) {
+    const step = repairs.add(partition, state, plan.repair, Date.now());
+    if (step.status === 'waiting') return;
+    if (step.status === 'complete') {
+      await ctx.sink.insertBlock(step.blocks);
+      repairs.sent(step.token);
+      for (const s of step.states) s.repaired();
+      ctx.metrics.repairs.inc();
+      ctx.log.info({ partition, token: step.token }, 'sent a possibly cut-short insert again');
+    }
+    state.repaired();
+    return;
+  }
+  if (plan.repair.length > 0) {
     // Same rows, same token: each table that has the block drops it; one that missed it takes it.
-    const result = await ctx.sink.insert(source.partition, plan.repair);
-    metrics.repairs.inc();
-    ctx.log.info({ ...source, token: result.token }, 'sent a possibly cut-short insert again');
+    const result = await ctx.sink.insert(partition, plan.repair);
+    ctx.metrics.repairs.inc();
+    ctx.log.info({ partition, token: result.token }, 'sent a possibly cut-short insert again');
   }
-  const intent = state.intent(plan);
-  if (intent) {
-    await commit(intent);
-    state.committed(intent);
-    const stop = metrics.insertSeconds.startTimer();
-    const result = await ctx.sink.insert(source.partition, plan.insert);
-    stop();
-    metrics.inserted.inc(result.rows);
-    metrics.insertRetries.inc(result.attempts - 1);
-  }
+  state.repaired();
+}
+
+/**
+ * After the batch's insert was acknowledged: its dead letters (acknowledged too), then its valid
+ * records into the windows.
+ */
+export async function finishBatch(
+  ctx: BatchContext,
+  state: PartitionProgress,
+  source: { topic: string; partition: number },
+  { plan, keyAt }: PlannedBatch,
+): Promise<void> {
   const letters = plan.deadLetters.map((letter) =>
     deadLetterMessage(letter, keyAt.get(letter.offset) ?? null, source),
   );
   await sendAll(ctx.producer, outputTopics.deadLetters, letters);
-  for (const letter of plan.deadLetters) metrics.deadLetters.inc({ reason: letter.reason });
-  metrics.late.inc(state.apply(plan, Date.now()).late);
+  for (const letter of plan.deadLetters) ctx.metrics.deadLetters.inc({ reason: letter.reason });
+  ctx.metrics.late.inc(state.apply(plan, Date.now()).late);
+}
+
+/** Counts an acknowledged insert. */
+export function countInsert(ctx: BatchContext, result: InsertResult, seconds: number): void {
+  ctx.metrics.inserted.inc(result.rows);
+  ctx.metrics.insertRetries.inc(result.attempts - 1);
+  ctx.metrics.insertSeconds.observe(seconds);
 }
 
 /**

@@ -1,10 +1,12 @@
 /**
  * The rollup job's Kafka wiring: one consumer group on access-logs.v2 (replicas share the
- * partitions), one batch at a time. Per batch and partition: batch.ts (inserts, dead letters,
- * windows), then the closed windows go out and the offset is committed (offsets.ts says how far,
- * with which metadata). A timer closes idle partitions' windows the same way. A failure drops
- * the partition's state and reads it again from its last commit, exactly as a restart would;
- * a (re)join of the group resets every partition.
+ * partitions); the partitions' batches of a fetch are handled concurrently, one at a time per
+ * partition. Per batch: batch.ts plans it and sends a pending repair again, round.ts inserts its
+ * records together with the other partitions' (one insert per round), then dead letters and
+ * windows, the closed windows go out and the offset is committed (offsets.ts says how far, with
+ * which metadata). A timer closes idle partitions' windows the same way. A failure drops the
+ * partition's state and reads it again from its last commit, exactly as a restart would; a
+ * (re)join of the group resets every partition.
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,10 +16,16 @@ import { Assignment, StaleAssignment } from './assignment.ts';
 import {
   type BatchContext,
   commitEntry,
+  countInsert,
   emitAndCommit,
+  finishBatch,
   loadProgress,
-  rollupBatch,
+  planBatch,
+  repairPending,
 } from './batch.ts';
+import { BlockRepairs } from './repairs.ts';
+import { InsertRounds } from './round.ts';
+import { blockToken } from './sink.ts';
 import type { WindowOptions } from './windows.ts';
 
 /**
@@ -29,6 +37,8 @@ import type { WindowOptions } from './windows.ts';
  *   third of the session timeout) must stay well below it.
  * - `tickMs` (number, default 250): how often idle partitions' windows are checked.
  * - `retryDelayMs` (number, default 1,000): pause after a failed batch before reading it again.
+ * - `gatherMs` (number, default 5): how long an insert round waits for the other partitions'
+ *   batches of a fetch (round.ts).
  */
 export interface RollupJobOptions {
   groupId?: string;
@@ -37,7 +47,16 @@ export interface RollupJobOptions {
   heartbeatIntervalMs?: number;
   tickMs?: number;
   retryDelayMs?: number;
+  gatherMs?: number;
 }
+
+/** A partition's pending block still misses other partitions' parts (see repairs.ts). */
+class RepairWaiting extends Error {
+  override name = 'RepairWaiting';
+}
+
+/** A pending block still missing parts after this long is logged (see repairs.ts). */
+const repairWaitWarnMs = 30_000;
 
 const topic = accessLogsTopic.name;
 
@@ -50,8 +69,13 @@ export class RollupJob {
   readonly #consumer: Consumer;
   readonly #admin: Admin;
   readonly #held: Assignment;
-  #lock: Promise<unknown> = Promise.resolve();
+  readonly #rounds: InsertRounds;
+  readonly #repairs = new BlockRepairs(topic);
+  /** One chain per partition: a partition's batches and idle ticks never interleave. */
+  readonly #locks = new Map<number, Promise<unknown>>();
   #ticker: NodeJS.Timeout | undefined;
+  #idling = false;
+  readonly #warned = new Set<string>();
 
   constructor(
     kafka: Kafka,
@@ -61,6 +85,25 @@ export class RollupJob {
     this.groupId = options.groupId ?? 'meshgraph-rollup';
     this.#held = new Assignment(ctx.metrics);
     this.#admin = kafka.admin();
+    this.#rounds = new InsertRounds(
+      {
+        // One commit for every part's intent: the coordinator stores it as one append.
+        announce: (points) =>
+          this.#consumer.commitOffsets(
+            points.map(({ partition, point }) => ({ topic, ...commitEntry(partition, point) })),
+          ),
+        insert: async (blocks) => {
+          const stop = ctx.metrics.insertSeconds.startTimer();
+          const result = await ctx.sink.insertBlock(blocks);
+          countInsert(ctx, result, stop());
+          return result;
+        },
+        acknowledged: (parts) => {
+          if (parts.length > 1) this.#repairs.sent(blockToken(topic, parts));
+        },
+      },
+      { gatherMs: options.gatherMs ?? 5 },
+    );
     const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
     this.#consumer = kafka.consumer({
       groupId: this.groupId,
@@ -72,11 +115,15 @@ export class RollupJob {
     const { GROUP_JOIN, REBALANCING, CRASH } = this.#consumer.events;
     this.#consumer.on(GROUP_JOIN, (event) => {
       this.#held.reset();
+      this.#repairs.clear();
       this.joined = true;
       this.problem = undefined;
       ctx.log.info({ assigned: event.payload.memberAssignment[topic] ?? [] }, 'joined group');
     });
-    this.#consumer.on(REBALANCING, () => this.#held.reset());
+    this.#consumer.on(REBALANCING, () => {
+      this.#held.reset();
+      this.#repairs.clear();
+    });
     this.#consumer.on(CRASH, ({ payload }) => {
       this.problem = `consumer crashed: ${payload.error.message}`;
       if (!payload.restart) ctx.log.error({ err: payload.error }, 'consumer stopped for good');
@@ -93,10 +140,19 @@ export class RollupJob {
     await this.#consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.#exclusive(() => this.#batch(payload)),
+      // Every partition at once, so a fetch's batches meet in one insert round.
+      partitionsConsumedConcurrently: accessLogsTopic.partitions,
+      eachBatch: (payload) => this.#exclusive(payload.batch.partition, () => this.#batch(payload)),
     });
-    const tick = () => this.#exclusive(() => this.#idle()).catch(() => {});
+    const tick = () => {
+      if (this.#idling) return; // the last tick still waits for a busy partition
+      this.#idling = true;
+      void this.#idle()
+        .catch(() => {})
+        .finally(() => {
+          this.#idling = false;
+        });
+    };
     this.#ticker = setInterval(tick, this.options.tickMs ?? 250);
   }
 
@@ -106,14 +162,17 @@ export class RollupJob {
    */
   async close(): Promise<void> {
     clearInterval(this.#ticker);
-    await this.#exclusive(async () => {});
+    await Promise.all([...this.#locks.values()].map((lock) => lock.catch(() => {})));
     await this.#consumer.disconnect();
     await this.#admin.disconnect();
   }
 
-  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#lock.then(fn);
-    this.#lock = run.catch(() => {});
+  #exclusive<T>(partition: number, fn: () => Promise<T>): Promise<T> {
+    const run = (this.#locks.get(partition) ?? Promise.resolve()).then(fn);
+    this.#locks.set(
+      partition,
+      run.catch(() => {}),
+    );
     return run;
   }
 
@@ -140,7 +199,16 @@ export class RollupJob {
         if (generation !== this.#held.generation) return;
         this.#held.states.set(partition, state);
       }
-      await rollupBatch(this.ctx, state, { topic, partition }, messages, commit);
+      const planned = planBatch(this.ctx, state, messages);
+      await repairPending(this.ctx, state, partition, planned.plan, this.#repairs);
+      // A new insert's intent would replace the pending block's in the commit metadata: wait
+      // for the block's other parts (read again shortly) before inserting anything newer.
+      if (state.pendingRepair && planned.plan.insert.length > 0) throw new RepairWaiting();
+      if (planned.plan.insert.length > 0) {
+        if (generation !== this.#held.generation) throw new StaleAssignment('the group rebalanced');
+        await this.#rounds.submit({ partition, state, plan: planned.plan });
+      }
+      await finishBatch(this.ctx, state, { topic, partition }, planned);
       state.caughtUp = batch.offsetLag() === '0';
       this.#held.saw(partition, Number(first.offset), Number(batch.highWatermark));
       await payload.heartbeat();
@@ -154,22 +222,38 @@ export class RollupJob {
 
   async #idle(): Promise<void> {
     const generation = this.#held.generation;
-    for (const [partition, state] of this.#held.states) {
-      state.windows.advanceIdle(Date.now(), state.caughtUp);
-      const commit = this.#held.committer(partition, generation, (point) =>
-        this.#consumer.commitOffsets([{ topic, ...commitEntry(partition, point) }]),
-      );
-      await emitAndCommit(this.ctx, state, commit).catch((error) => this.#fail(partition, error));
+    for (const partition of [...this.#held.states.keys()]) {
+      await this.#exclusive(partition, async () => {
+        const state = this.#held.states.get(partition);
+        if (!state || generation !== this.#held.generation) return;
+        state.windows.advanceIdle(Date.now(), state.caughtUp);
+        const commit = this.#held.committer(partition, generation, (point) =>
+          this.#consumer.commitOffsets([{ topic, ...commitEntry(partition, point) }]),
+        );
+        await emitAndCommit(this.ctx, state, commit).catch((error) => this.#fail(partition, error));
+      });
       if (generation !== this.#held.generation) return;
     }
+    for (const block of this.#repairs.waiting())
+      if (Date.now() - block.sinceMs > repairWaitWarnMs && !this.#warned.has(block.token)) {
+        this.#warned.add(block.token);
+        this.ctx.log.error(
+          { token: block.token, missing: block.missing },
+          'a pending insert waits for partitions this replica does not hold; their commits stay at its start until one replica holds them all',
+        );
+      }
   }
 
   /** Forgets the partition and reads it again from its last commit, as a restart would. */
   async #fail(partition: number, error: unknown): Promise<void> {
     if (error instanceof StaleAssignment) return; // the (re)join reset everything already
-    this.ctx.metrics.batchFailures.inc();
-    this.problem = `partition ${partition}: ${error instanceof Error ? error.message : error}`;
-    this.ctx.log.error({ err: error, partition }, 'rollup batch failed; reading it again');
+    if (error instanceof RepairWaiting) {
+      this.ctx.log.info({ partition }, 'waiting for the rest of a pending block; reading again');
+    } else {
+      this.ctx.metrics.batchFailures.inc();
+      this.problem = `partition ${partition}: ${error instanceof Error ? error.message : error}`;
+      this.ctx.log.error({ err: error, partition }, 'rollup batch failed; reading it again');
+    }
     this.#held.states.delete(partition);
     const offset = this.#held.resumeOffset(partition);
     if (offset !== undefined) this.#consumer.seek({ topic, partition, offset: String(offset) });

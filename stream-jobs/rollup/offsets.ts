@@ -20,7 +20,12 @@
 
 import type { AccessLogRecord } from '../../schemas/gen/meshgraph/meshgraph/v1/access_log.ts';
 import type { Decoded, RollupMalformedReason } from './decode.ts';
-import { type CommitMetadata, encodeMetadata, type PendingInsert } from './metadata.ts';
+import {
+  type BlockPart,
+  type CommitMetadata,
+  encodeMetadata,
+  type PendingInsert,
+} from './metadata.ts';
 import { PartitionWindows, type WindowOptions } from './windows.ts';
 
 export { type CommitMetadata, decodeMetadata, encodeMetadata, noMetadata } from './metadata.ts';
@@ -51,7 +56,10 @@ export interface DeadLetter {
 
 /** How one batch (in offset order) is to be handled, in this order. */
 export interface BatchPlan {
-  /** The pending insert of an earlier run, complete now: send it again as it was. */
+  /**
+   * This partition's records of the pending insert of an earlier run, complete now: send it again
+   * as it was (with the other parts' records, when it held other partitions'), then `repaired()`.
+   */
   repair: Offsetted<AccessLogRecord>[] | undefined;
   /** Valid records above the high-water mark: one insert, announced first ({@link intent}). */
   insert: Offsetted<AccessLogRecord>[];
@@ -122,13 +130,33 @@ export class PartitionProgress {
     return plan;
   }
 
-  /** The commit announcing `plan.insert` (offset unchanged); undefined when nothing is inserted. */
-  intent(plan: BatchPlan): CommitPoint | undefined {
+  /**
+   * The commit announcing `plan.insert` (offset unchanged); undefined when nothing is inserted.
+   * `parts`: every partition's range in the insert, when it holds more than this partition's.
+   */
+  intent(plan: BatchPlan, parts?: readonly BlockPart[]): CommitPoint | undefined {
     const first = plan.insert[0];
     const last = plan.insert.at(-1);
     if (!first || !last) return;
-    const pending = { first: first.offset, last: last.offset };
+    const pending = {
+      first: first.offset,
+      last: last.offset,
+      ...(parts && parts.length > 1 && { parts: [...parts] }),
+    };
     return { offset: this.#lastCommit.offset, metadata: this.#metadata(pending) };
+  }
+
+  /** The pending insert of an earlier run not repaired yet (see the module comment). */
+  get pendingRepair(): PendingInsert | undefined {
+    return this.#repair;
+  }
+
+  /** Records that the pending insert was sent again whole and acknowledged. */
+  repaired(): void {
+    if (!this.#repair) return;
+    this.insertedTo = Math.max(this.insertedTo, this.#repair.last);
+    this.#repair = undefined;
+    this.#repairRows.length = 0;
   }
 
   /**
@@ -137,10 +165,6 @@ export class PartitionProgress {
    * (redelivered records of windows an earlier run emitted are expected, not late).
    */
   apply(plan: BatchPlan, nowMs: number): { late: number } {
-    if (plan.repair && this.#repair) {
-      this.insertedTo = Math.max(this.insertedTo, this.#repair.last);
-      this.#repair = undefined;
-    }
     const last = plan.insert.at(-1);
     if (last) this.insertedTo = Math.max(this.insertedTo, last.offset);
     let late = 0;

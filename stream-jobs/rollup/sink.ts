@@ -1,6 +1,7 @@
 /**
- * The rollup job's ClickHouse side: one access_log insert per (batch, partition), carrying the
- * deduplication token `<topic>:<partition>:<firstOffset>-<lastOffset>`, and the partition's
+ * The rollup job's ClickHouse side: one access_log insert per round (round.ts: the batches of
+ * the partitions read together), carrying a deduplication token made of each partition's offset
+ * range, `<topic>:<partition>:<firstOffset>-<lastOffset>[+<partition>:<first>-<last>…]`, and the partition's
  * high-water mark, max(kafka_offset) (migration 0004), read on assignment. The materialized views
  * of migrations 0002 and 0003 fill edge_stats and endpoint_stats from the same insert.
  *
@@ -25,6 +26,7 @@ import { type ClickHouseStore, ClickHouseStoreError } from '../../lib/clickhouse
 import type { Logger } from '../../lib/log.ts';
 import type { AccessLogRecord } from '../../schemas/gen/meshgraph/meshgraph/v1/access_log.ts';
 import { accessLogColumns, accessLogValues } from './decode.ts';
+import type { BlockPart } from './metadata.ts';
 import type { Offsetted } from './offsets.ts';
 
 /**
@@ -57,6 +59,31 @@ export function deduplicationToken(
   last: number,
 ): string {
   return `${topic}:${partition}:${first}-${last}`;
+}
+
+/**
+ * The token of an insert holding several partitions' records (round.ts): the parts' ranges in
+ * insert order, `<topic>:<p>:<first>-<last>+<p>:<first>-<last>…`; one part gives the
+ * single-partition token above.
+ */
+export function blockToken(topic: string, parts: readonly BlockPart[]): string {
+  return `${topic}:${parts.map((p) => `${p.partition}:${p.first}-${p.last}`).join('+')}`;
+}
+
+/** One partition's records of an insert (offset order, non-empty). */
+export interface BlockRows {
+  partition: number;
+  records: readonly Offsetted<AccessLogRecord>[];
+}
+
+/** The parts (partition and offset range) of an insert of `blocks`, in their order. */
+export function partsOf(blocks: readonly BlockRows[]): BlockPart[] {
+  return blocks.map(({ partition, records }) => {
+    const first = records[0];
+    const last = records.at(-1);
+    if (!first || !last) throw new Error(`partsOf: partition ${partition} has no records`);
+    return { partition, first: first.offset, last: last.offset };
+  });
 }
 
 export interface InsertResult {
@@ -95,16 +122,22 @@ export class AccessLogSink {
    * Inserts `records` (offset order, non-empty) of `partition` as one block with the token of
    * their offset range; retried as described in the module comment.
    */
-  async insert(
-    partition: number,
-    records: readonly Offsetted<AccessLogRecord>[],
-  ): Promise<InsertResult> {
-    const first = records[0];
-    const last = records.at(-1);
-    if (!first || !last) throw new Error('AccessLogSink.insert: no records to insert');
-    const token = deduplicationToken(this.options.topic, partition, first.offset, last.offset);
+  insert(partition: number, records: readonly Offsetted<AccessLogRecord>[]): Promise<InsertResult> {
+    return this.insertBlock([{ partition, records }]);
+  }
+
+  /**
+   * Inserts several partitions' records as ONE block (parts in the given order, records in
+   * offset order), with the token of all their ranges: a resend must repeat the same parts in
+   * the same order. Retried as described in the module comment.
+   */
+  async insertBlock(blocks: readonly BlockRows[]): Promise<InsertResult> {
+    if (blocks.length === 0) throw new Error('AccessLogSink.insertBlock: no records to insert');
+    const token = blockToken(this.options.topic, partsOf(blocks));
     // Positional rows (JSONCompactEachRow): the values of accessLogRow without its keys.
-    const rows = records.map(({ offset, value }) => accessLogValues(value, partition, offset));
+    const rows = blocks.flatMap(({ partition, records }) =>
+      records.map(({ offset, value }) => accessLogValues(value, partition, offset)),
+    );
     const options = { deduplicationToken: token, columns: accessLogColumns };
     for (let attempt = 1; ; attempt++) {
       try {

@@ -52,9 +52,28 @@ describe('rollup offsets: commit metadata', () => {
       noMetadata,
       { emittedUpToMs: base + 10_000, handledTo: 41 },
       { emittedUpToMs: base, handledTo: 41, pending: { first: 42, last: 99 } },
+      {
+        emittedUpToMs: base,
+        handledTo: 41,
+        pending: {
+          first: 42,
+          last: 99,
+          parts: [
+            { partition: 0, first: 7, last: 8 },
+            { partition: 3, first: 42, last: 99 },
+          ],
+        },
+      },
     ]) {
       expect(decodeMetadata(encodeMetadata(m))).toEqual(m);
     }
+    expect(
+      encodeMetadata({
+        emittedUpToMs: base,
+        handledTo: 1,
+        pending: { first: 2, last: 3, parts: [{ partition: 5, first: 2, last: 3 }] },
+      }),
+    ).toBe(`{"v":1,"emittedUpToMs":${base},"handledTo":1,"pending":[2,3],"block":[[5,2,3]]}`);
     expect(decodeMetadata(null)).toEqual(noMetadata);
     expect(decodeMetadata('')).toEqual(noMetadata);
   });
@@ -63,6 +82,9 @@ describe('rollup offsets: commit metadata', () => {
     expect(() => decodeMetadata('hello')).toThrow(/'hello' is not JSON/);
     expect(() => decodeMetadata('{"v":2}')).toThrow(/is not \{"v":1/);
     expect(() => decodeMetadata('{"v":1,"emittedUpToMs":1.5,"handledTo":3}')).toThrow();
+    expect(() =>
+      decodeMetadata('{"v":1,"emittedUpToMs":1,"handledTo":3,"block":[[0,1,2]]}'),
+    ).toThrow(/block is not \[\[partition, first, last\], …\] beside a pending/);
     expect(() => decodeMetadata('{"v":1,"emittedUpToMs":1,"handledTo":3,"pending":[1]}')).toThrow(
       /pending is not \[first, last\]/,
     );
@@ -145,6 +167,11 @@ describe('rollup offsets: announced inserts', () => {
     expect(deduplicationToken('t', 0, 11, 14)).toBe('t:0:11-14'); // the token it had
     expect(second.insert.map((x) => x.offset)).toEqual([15]);
     progress.apply(second, 0);
+    // Held until the resend is acknowledged.
+    expect(decodeMetadata(progress.commitPoint()?.metadata).pending).toEqual(metadata.pending);
+    expect(progress.commitPoint()?.offset).toBeLessThanOrEqual(11);
+    progress.repaired();
+    expect(progress.pendingRepair).toBeUndefined();
     expect(decodeMetadata(progress.commitPoint()?.metadata).pending).toBeUndefined();
   });
 });
@@ -231,7 +258,10 @@ function simulate(messages: Offsetted<Decoded>[], seed: number, crashRate: numbe
     for (;;) {
       const batch = messages.slice(pos, pos + r.int(1, 40));
       const plan = progress.plan(batch);
-      if (plan.repair && !insert(plan.repair)) continue run;
+      if (plan.repair) {
+        if (!insert(plan.repair)) continue run;
+        progress.repaired();
+      }
       const intent = progress.intent(plan);
       if (intent) {
         commit(intent);
