@@ -32,7 +32,7 @@ function why(e: EndpointDecision): string {
     case 'ejected':
       return `ejected (no traffic until it is probed again): ${measured(e)}`;
     case 'recovering':
-      return `recovering: climbing back by the recovery ramp; ${measured(e)}`;
+      return `recovering: on probation (sparse probes) or climbing back by the recovery ramp; ${measured(e)}`;
     case 'adaptive':
       return `adaptive: ${measured(e)}`;
     case 'insufficient-data':

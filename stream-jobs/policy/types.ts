@@ -47,7 +47,8 @@ export interface ClusterSpec {
  * - `stale`: no fresh statistics: the configured weights.
  * - `panic`: most endpoints look bad: ejection stopped, weights equalised (panic guard).
  * - `ejected`: too slow or failing: weight 0 (Envoy sends nothing; see xds-server resources).
- * - `recovering`: coming back after ejection or a low weight: climbing by the recovery ramp.
+ * - `recovering`: on probation at the probe weight (after an ejection, or costing
+ *   `probeRelativeCost` × the best) until its probes acquit it, or climbing by the recovery ramp.
  * - `adaptive`: the weight follows measured latency and errors.
  * - `insufficient-data`: not enough requests to judge: weight unchanged.
  */

@@ -111,39 +111,82 @@ describe('decide', () => {
     expect(reasonsOf(slow)).toEqual(['panic', 'panic', 'panic', 'panic']);
   });
 
-  it('brings an ejected endpoint back on probation, then up the ramp', () => {
+  it('brings an ejected endpoint back on probation at the probe weight, then up the ramp', () => {
     const driver = new Driver(clusterSpec(4));
     driver.step({ seen: with1(4, 0, { requests: 50, errors: 50, latencyMs: 1 }) });
     const out = driver.repeat(9, { seen: with1(4, 0, { requests: 0 }) });
     expect(weightsOf(out)[0]).toBe(0);
     const probation = driver.step({ seen: with1(4, 0, { requests: 0 }) });
-    expect(weightsOf(probation)[0]).toBe(8);
+    expect(weightsOf(probation)[0]).toBe(2);
     expect(reasonsOf(probation)[0]).toBe('recovering');
     const climb: number[] = [];
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 40; i++) {
       climb.push(
         weightsOf(driver.step({ seen: with1(4, 0, { requests: 5, latencyMs: 10 }) }))[0] ?? -1,
       );
     }
     expect(climb.at(-1)).toBe(128);
+    // Probes until ten fresh requests (windows from its probation on) acquit it for 2 s, then
+    // the floor: 2 s data lag + 2 windows of 5 + the 2-s hold.
+    expect(climb.indexOf(8)).toBe(5);
+    expect(climb.slice(0, 5).every((w) => w === 2)).toBe(true);
     const ladder = [8, 11, 16, 23, 32, 45, 64, 91, 128];
-    for (let i = 1; i < climb.length; i++) {
-      const step = ladder.indexOf(climb[i] ?? -1) - ladder.indexOf(climb[i - 1] ?? -1);
+    const fromFloor = climb.slice(5);
+    for (let i = 1; i < fromFloor.length; i++) {
+      const step = ladder.indexOf(fromFloor[i] ?? -1) - ladder.indexOf(fromFloor[i - 1] ?? -1);
       expect(step === 0 || step === 1).toBe(true);
     }
     // One level per 2 s at most: eight levels take at least 16 s.
-    expect(climb.indexOf(128)).toBeGreaterThanOrEqual(16);
+    expect(fromFloor.indexOf(128)).toBeGreaterThanOrEqual(16);
   });
 
   it('ejects again at once, and for longer, when the probe requests fail', () => {
     const driver = new Driver(clusterSpec(4));
     driver.step({ seen: with1(4, 0, { requests: 50, errors: 50, latencyMs: 1 }) });
     driver.repeat(10, { seen: with1(4, 0, { requests: 0 }) });
+    // Windows ending before its probation is an interval old hold no probes (2 s data lag).
+    const early = driver.repeat(2, { seen: with1(4, 0, { requests: 2, errors: 2, latencyMs: 1 }) });
+    expect(reasonsOf(early)[0]).toBe('recovering');
     const again = driver.step({ seen: with1(4, 0, { requests: 2, errors: 2, latencyMs: 1 }) });
     expect(reasonsOf(again)[0]).toBe('ejected');
     expect(driver.state?.endpoints.get(endpointName(0))?.ejectedUntilMs).toBe(
       driver.nowMs + 20_000,
     );
+  });
+
+  it('puts an endpoint costing probeRelativeCost × the best on probation, and back when healed', () => {
+    const driver = new Driver(clusterSpec(4));
+    driver.repeat(5, { seen: healthy(4) });
+    // Ten times slower on average (one request in ten takes a second): not ejectable (20×).
+    const tail = driver.repeat(3, { seen: with1(4, 0, { requests: 50, latencyMs: 110 }) });
+    expect(weightsOf(tail)).toEqual([2, 128, 128, 128]);
+    expect(reasonsOf(tail)[0]).toBe('recovering');
+    expect(driver.state?.endpoints.get(endpointName(0))).toMatchObject({ probation: true });
+    // Still costly: stays on probation, whatever the time.
+    const still = driver.repeat(30, { seen: with1(4, 0, { requests: 2, latencyMs: 110 }) });
+    expect(weightsOf(still)[0]).toBe(2);
+    // Healed: acquitted back to the floor once its fresh probes (memory minRequests) say so.
+    const healed: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      healed.push(
+        weightsOf(driver.step({ seen: with1(4, 0, { requests: 2, latencyMs: 10 }) }))[0] ?? -1,
+      );
+    }
+    expect(healed).toContain(8);
+    expect(healed.slice(healed.indexOf(8)).every((w) => w >= 8)).toBe(true);
+  });
+
+  it('keeps probation within the ejection budget', () => {
+    const slow = { requests: 50, latencyMs: 110 };
+    const result = new Driver(clusterSpec(4)).repeat(3, { seen: [slow, slow, ok, ok] });
+    expect(weightsOf(result)).toEqual([2, 2, 128, 128]);
+    // Without the panic guard, the budget alone: 2 of 5, the failing one ejected first, then
+    // one slow one on probation; the other slow one stays on the ladder, at the floor.
+    const five = new Driver(clusterSpec(5), { ...defaultPolicyOptions, panicThreshold: 1 }).repeat(
+      3,
+      { seen: [{ requests: 50, errors: 50, latencyMs: 1 }, slow, slow, ok, ok] },
+    );
+    expect(weightsOf(five)).toEqual([0, 2, 8, 128, 128]);
   });
 
   it('lets pins win, stale or not', () => {
@@ -168,7 +211,7 @@ describe('decide', () => {
       seen: [ok, { requests: 0 }],
       pins: new Map([[endpointName(0), 0]]),
     });
-    expect(weightsOf(pinned)).toEqual([0, 8]);
+    expect(weightsOf(pinned)).toEqual([0, 2]);
     expect(reasonsOf(pinned)).toEqual(['pinned', 'recovering']);
     const lone = new Driver(clusterSpec(2)).step({
       seen: [ok, failing],

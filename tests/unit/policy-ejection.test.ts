@@ -64,9 +64,14 @@ describe('policy recovery', () => {
     requestsSinceRaise: 17,
   };
 
-  it('re-admits at the floor on probation, forgetting the statistics', () => {
-    const back = readmit(ejected, 8);
-    expect(back).toMatchObject({ level: 8, probation: true, ejectedUntilMs: undefined });
+  it('re-admits on probation (its level the floor), forgetting the statistics', () => {
+    const back = readmit(ejected, 8, 7_000);
+    expect(back).toMatchObject({
+      level: 8,
+      probation: true,
+      probationSinceMs: 7_000,
+      ejectedUntilMs: undefined,
+    });
     expect(back.stats).toBe(emptyStats);
     expect(back.ejections).toBe(2);
     expect(back.requestsSinceRaise).toBe(0);

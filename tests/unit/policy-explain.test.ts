@@ -66,7 +66,7 @@ describe('explainDecision', () => {
       ),
       "127.0.0.1:9001: weight 0 (was 40), ejected (no traffic until it is probed again): latency 1.2 ms, 11.0× the best endpoint's cost; error rate 52.0%; dependencies 60% healthy",
       expect.stringMatching(
-        /weight 16 \(unchanged\), recovering: climbing back by the recovery ramp/,
+        /weight 16 \(unchanged\), recovering: on probation \(sparse probes\) or climbing back by the recovery ramp/,
       ),
       '127.0.0.1:9001: weight 128 (unchanged), too few recent requests to judge (120.0), weight kept',
     ]);

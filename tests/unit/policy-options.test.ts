@@ -48,6 +48,12 @@ describe('parsePolicyOptions', () => {
     expect(() => parsePolicyOptions({ minRequests: 50 })).toThrow(
       'memoryRequests must be ≥ minRequests (50), got 30',
     );
+    expect(() => parsePolicyOptions({ probeWeight: 9 })).toThrow(
+      'probeWeight must be ≤ minWeight (8), got 9',
+    );
+    expect(() => parsePolicyOptions({ probeRelativeCost: 1 })).toThrow(
+      'probeRelativeCost must be a number > 1, got 1',
+    );
   });
 
   it('refuses what is not an object', () => {

@@ -128,6 +128,13 @@ describe('policy properties', () => {
               if (!allPinnedToZero) expect(weights.some((w) => w > 0)).toBe(true);
               const ejected = decision?.endpoints.filter((e) => e.reason === 'ejected').length ?? 0;
               expect(ejected).toBeLessThanOrEqual(Math.floor(h.n / 2));
+              // Probation (the probe weight) shares the ejection budget: it carries next to nothing.
+              const condemned = decision?.endpoints.filter(
+                (e) => e.reason === 'ejected' || d.state?.endpoints.get(e.endpoint)?.probation,
+              ).length;
+              if (pins.size === 0 && !stale) {
+                expect(condemned).toBeLessThanOrEqual(Math.floor(h.n * policy.maxEjectedShare));
+              }
               if (stale) expect(decision?.dataUpToMs).toBe(0);
             },
             policy,
@@ -145,6 +152,7 @@ describe('policy properties', () => {
         const bases = [...spec.staticWeights.values()].map((w) =>
           Math.max(1, Math.round((maxEndpointWeight * w) / Math.max(...h.statics))),
         );
+        const floorOf = (i: number) => Math.min(options.minWeight, bases[i] ?? 1);
         const levelOf = (i: number, w: number) => {
           let level = 0;
           while (weightAt(bases[i] ?? 1, level, options) > w) level++;
@@ -160,6 +168,14 @@ describe('policy properties', () => {
             const before = previous?.weights[i];
             if (before === undefined || !moving.has(previous?.reasons[i] ?? '')) return;
             if (!moving.has(e.reason) || e.inputs.errorRate >= options.ejectErrorRate) return;
+            // Probation (the probe weight, under the floor) is entered and left like an
+            // ejection, outside the ladder's steps; the probe weight itself never moves.
+            if (before < floorOf(i) || e.weight < floorOf(i)) {
+              if (before < floorOf(i) && e.weight < floorOf(i)) expect(e.weight).toBe(before);
+              if (e.weight < floorOf(i))
+                expect(e.weight).toBe(Math.min(options.probeWeight, floorOf(i)));
+              return;
+            }
             const delta = levelOf(i, e.weight) - levelOf(i, before);
             expect(delta).toBeLessThanOrEqual(options.maxStepDownLevels);
             expect(delta).toBeGreaterThanOrEqual(-1);

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type FaultKind, type SimSecond, simulate } from './policy-sim.ts';
+import { acceptanceRecoveryS, benchSetup, reportFault } from './policy-sim-report.ts';
 
 /** Direction reversals of a weight series (as bench/loop counts them): 0 → 8 → 0 → 8 is two. */
 function reversals(weights: readonly number[]): number {
@@ -71,4 +72,24 @@ describe('the policy on a simulated 4-endpoint cluster', () => {
       for (const s of run) expect(new Set(s.weights).size).toBe(1);
     },
   );
+
+  // bench/loop's set-up (5 endpoints, 400 req/s, 1.5-s route timeout, statistics at completion):
+  // p999 halves only if under 0.1% of fault-late requests meet the fault (issue #6).
+  it.each([
+    ['tail', 0.008, 0.0008],
+    ['fail', 0.002, 0.001],
+    ['stall', 0.001, 0.001],
+  ] as const)(
+    'bench set-up, %s: fault-late faulty share and requests meeting the fault',
+    (kind, share, hits) => {
+      const report = reportFault(kind, benchSetup(40), 4);
+      expect(report.faultyShare).toBeLessThan(share);
+      expect(report.hitShare).toBeLessThan(hits);
+    },
+  );
+
+  it('the integration test’s fault (24× slower for 8 s) is back above 15% within 60 s', () => {
+    const times = acceptanceRecoveryS(24, 8, 6);
+    expect(times.at(-1)).toBeLessThan(60);
+  });
 });

@@ -28,6 +28,19 @@ export interface SimOptions {
   readonly capacityRps?: number;
   readonly seed?: number;
   readonly options?: PolicyOptions;
+  /**
+   * Like the bench's Envoy route timeout: a request slower than this is answered 504 (an error)
+   * after this long. Undefined: no timeout (requests take what they take).
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Each request's statistics land in the window of the second it completes in (as access logs
+   * are written when the response ends), not the second it arrived in: a 2-s request is seen
+   * two windows late. Off by default: the scenario tests' figures predate it.
+   */
+  readonly atCompletion?: boolean;
+  /** How much slower the `slow` fault makes an endpoint (default 5, S1). */
+  readonly slowFactor?: number;
 }
 
 export interface SimSecond {
@@ -36,6 +49,10 @@ export interface SimSecond {
   readonly shares: readonly number[];
   readonly reasons: readonly DecisionReason[];
   readonly changed: boolean;
+  /** Requests each endpoint received in this second (Poisson draws of rate × the shares in force). */
+  readonly requests: readonly number[];
+  /** Requests in this second that met a fault: a slow one (tail), any (stall), a 503 (fail). */
+  readonly faultHits: number;
 }
 
 export function simulate(sim: SimOptions): SimSecond[] {
@@ -50,20 +67,42 @@ export function simulate(sim: SimOptions): SimSecond[] {
   const faultAt = (i: number, t: number): FaultKind =>
     sim.faults?.find((f) => f.index === i && t >= f.fromS && t < f.toS)?.kind ?? 'none';
 
-  const windows: EndpointObservation[][] = [];
+  /** Per window (second of completion), per endpoint: the requests' latencies and errors. */
+  const windows: Served[][] = [];
+  const windowOf = (t: number) => {
+    windows[t] ??= names.map(() => ({ latencies: [], errors: 0 }));
+    return windows[t];
+  };
   let weights = names.map(() => 1);
   let state: ClusterPolicyState | undefined;
   const out: SimSecond[] = [];
   for (let t = 0; t < sim.seconds; t++) {
     const total = weights.reduce((a, b) => a + b, 0);
     const shares = weights.map((w) => (total > 0 ? w / total : 0));
-    windows[t] = names.map((endpoint, i) =>
-      serve(endpoint, poisson(random, rate * (shares[i] ?? 0)), faultAt(i, t), capacity, random),
-    );
+    let faultHits = 0;
+    // Each endpoint's arrivals, then its requests, in the order the random numbers were drawn
+    // before the simulation recorded requests (the scenario tests' runs stay the same).
+    const arrived = names.map((_, i) => {
+      const requests = poisson(random, rate * (shares[i] ?? 0));
+      for (const r of serve(requests, faultAt(i, t), capacity, random, sim.slowFactor ?? 5)) {
+        const timedOut = sim.timeoutMs !== undefined && r.latencyMs > sim.timeoutMs;
+        const latencyMs = timedOut ? (sim.timeoutMs ?? 0) : r.latencyMs;
+        if (r.hit) faultHits++;
+        const at = sim.atCompletion ? t + Math.floor(latencyMs / 1000) : t;
+        const served = windowOf(at)[i] as Served;
+        served.latencies.push(latencyMs);
+        if (r.error || timedOut) served.errors++;
+      }
+      return requests;
+    });
     const ready = t - lag;
     const observation: ClusterObservation | undefined =
       ready >= 0
-        ? { cluster: 'llm', dataUpToMs: T0 + (ready + 1) * 1000, endpoints: windows[ready] ?? [] }
+        ? {
+            cluster: 'llm',
+            dataUpToMs: T0 + (ready + 1) * 1000,
+            endpoints: windowOf(ready).map((w, i) => observe(names[i] ?? '', w)),
+          }
         : undefined;
     const nowMs = T0 + (t + 1) * 1000;
     const result = decide({
@@ -84,39 +123,60 @@ export function simulate(sim: SimOptions): SimSecond[] {
       shares: weights.map((w) => w / after),
       reasons: result.decision.endpoints.map((e) => e.reason),
       changed: result.changed,
+      requests: arrived,
+      faultHits,
     });
   }
   return out;
 }
 
+interface Served {
+  readonly latencies: number[];
+  errors: number;
+}
+
+interface Request {
+  readonly latencyMs: number;
+  readonly error: boolean;
+  /** It met the fault (a slow, stalled or failed request). */
+  readonly hit: boolean;
+}
+
 /** One endpoint's second: `requests` requests under `fault`, at the load they put on it. */
 function serve(
-  endpoint: string,
   requests: number,
   fault: FaultKind,
   capacity: number,
   random: () => number,
-): EndpointObservation {
+  slowFactor: number,
+): Request[] {
   const load = Math.min(0.9, requests / capacity);
-  const latencies: number[] = [];
-  let errors = 0;
+  const served: Request[] = [];
   for (let r = 0; r < requests; r++) {
     const service = 10 * Math.exp(0.5 * gaussian(random));
-    if (fault === 'fail' && random() < 0.5) {
-      errors++;
-      latencies.push(0.5);
-    } else if (fault === 'tail' && random() < 0.1) latencies.push(1000);
-    else if (fault === 'stall') latencies.push(2000);
-    else latencies.push((service * (fault === 'slow' ? 5 : 1)) / (1 - load));
+    if (fault === 'fail' && random() < 0.5) served.push({ latencyMs: 0.5, error: true, hit: true });
+    else if (fault === 'tail' && random() < 0.1)
+      served.push({ latencyMs: 1000, error: false, hit: true });
+    else if (fault === 'stall') served.push({ latencyMs: 2000, error: false, hit: true });
+    else {
+      const latencyMs = (service * (fault === 'slow' ? slowFactor : 1)) / (1 - load);
+      served.push({ latencyMs, error: false, hit: fault === 'slow' });
+    }
   }
+  return served;
+}
+
+/** A window's requests of one endpoint, as the rollup summarises them. */
+function observe(endpoint: string, served: Served): EndpointObservation {
+  const requests = served.latencies.length;
   if (requests === 0) return { endpoint, requests: 0, errors: 0 };
-  latencies.sort((a, b) => a - b);
+  const latencies = [...served.latencies].sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(requests - 1, Math.floor(q * requests))] ?? 0;
   const mean = latencies.reduce((a, b) => a + b, 0) / requests;
   return {
     endpoint,
     requests,
-    errors,
+    errors: served.errors,
     latencyMs: { mean, p50: at(0.5), p90: at(0.9), p99: at(0.99) },
   };
 }

@@ -12,9 +12,9 @@ import {
   isPanic,
   maxEjected,
 } from './ejection.ts';
-import { mayRaise, readmit } from './recovery.ts';
+import { acquit, mayRaise, probe, readmit } from './recovery.ts';
 import { type EndpointPolicyState, isEjected } from './state.ts';
-import { maxLevel, stepLevel, wantedLevel, weightAt } from './weights.ts';
+import { maxLevel, probeWeightOf, stepLevel, wantedLevel, weightAt } from './weights.ts';
 
 /** One endpoint's part of a decision, before it is shaped into an EndpointDecision. */
 export interface EndpointOutcome {
@@ -65,21 +65,32 @@ export function adapt(input: AdaptInput): { outcomes: EndpointOutcome[]; panic: 
     };
   }
 
-  // An ejection holds its place in the budget even while a pin overrides its weight; a pin to 0
-  // takes a place too. Room is also left for at least one live endpoint.
+  // An ejection or a probation holds its place in the budget even while a pin overrides its
+  // weight; a pin to 0 takes a place too. Room is also left for at least one endpoint carrying
+  // traffic (live and off probation: the probe weight carries next to nothing).
   const zeroPin = (a: Assessment) => pins.get(a.endpoint) === 0;
   const isOut = (a: Assessment) => isEjected(a.state, nowMs);
-  const taken = assessed.filter((a) => isOut(a) || zeroPin(a)).length;
-  const live = assessed.filter((a) => (pins.has(a.endpoint) ? !zeroPin(a) : !isOut(a))).length;
-  const room = Math.min(maxEjected(assessed.length, options) - taken, live - 1);
-  const candidates = assessed.filter(
-    (a) => a.ejectable && !pins.has(a.endpoint) && !isEjected(a.state, nowMs),
+  const condemned = (a: Assessment) => isOut(a) || a.state.probation;
+  const taken = assessed.filter((a) => condemned(a) || zeroPin(a)).length;
+  const carrying = assessed.filter((a) =>
+    pins.has(a.endpoint) ? !zeroPin(a) : !condemned(a),
+  ).length;
+  const room = Math.min(maxEjected(assessed.length, options) - taken, carrying - 1);
+  const free = (a: Assessment) => !pins.has(a.endpoint) && !condemned(a);
+  const candidates = assessed.filter((a) => free(a) && (a.ejectable || a.probeWorthy));
+  const chosen = chooseEjections(
+    candidates.map((a) => ({ ...a, probeOnly: !a.ejectable })),
+    room,
+    options,
   );
-  const chosen = chooseEjections(candidates, room, options);
+  // On probation already (its place in the budget taken): failing probes eject it at once.
+  const eject = (a: Assessment) =>
+    (chosen.has(a.endpoint) && a.ejectable) ||
+    (a.ejectable && a.state.probation && !pins.has(a.endpoint) && !isOut(a));
 
   const outcomes = assessed.map((a): EndpointOutcome => {
     const { state, base, deepest } = a;
-    if (chosen.has(a.endpoint)) {
+    if (eject(a)) {
       const ejections = state.ejections + 1;
       const until = nowMs + ejectionLengthMs(ejections, options);
       const ejected = {
@@ -92,11 +103,24 @@ export function adapt(input: AdaptInput): { outcomes: EndpointOutcome[]; panic: 
       return outcome(a, ejected, 0, 'ejected');
     }
     if (isEjected(state, nowMs)) return outcome(a, state, 0, 'ejected');
-    if (!a.judged) {
-      const why = state.probation ? 'recovering' : 'insufficient-data';
-      return outcome(a, state, weightAt(base, state.level, options), why);
+    if (chosen.has(a.endpoint)) {
+      return outcome(a, probe(state, deepest, nowMs), probeWeightOf(base, options), 'recovering');
     }
-    const judged = { ...state, probation: false };
+    if (state.probation) {
+      // Acquitted for a whole rampStepMs, as the ramp holds before a climb: late statistics of
+      // the requests sent before a lucky gap must not find it back at the floor.
+      const since = a.acquitted ? (state.risingSinceMs ?? nowMs) : undefined;
+      const held = since !== undefined && nowMs - since >= options.rampStepMs;
+      if (!held) {
+        const waiting = { ...state, risingSinceMs: since };
+        return outcome(a, waiting, probeWeightOf(base, options), 'recovering');
+      }
+      const back = acquit(state, deepest, nowMs);
+      return outcome(a, back, weightAt(base, deepest, options), 'recovering');
+    }
+    if (!a.judged)
+      return outcome(a, state, weightAt(base, state.level, options), 'insufficient-data');
+    const judged = state;
     // Failing but left in for lack of ejection room: straight to the floor, so a fast-failing
     // endpoint never outweighs a healthy one, whatever the step cap.
     if (failsTooOften(a.estimate, options)) {
@@ -128,8 +152,8 @@ export function adapt(input: AdaptInput): { outcomes: EndpointOutcome[]; panic: 
 
 /**
  * Never every endpoint at 0: if pins made the policy's ejections the last straw, the ejected
- * endpoints come back on probation (an operator who pins every endpoint to 0 is obeyed; the
- * xds-server refuses that map and keeps the configured weights).
+ * endpoints come back on probation at the probe weight (an operator who pins every endpoint to
+ * 0 is obeyed; the xds-server refuses that map and keeps the configured weights).
  */
 function keepOneLive(outcomes: EndpointOutcome[], input: AdaptInput): EndpointOutcome[] {
   if (outcomes.some((o) => o.weight > 0)) return outcomes;
@@ -137,7 +161,7 @@ function keepOneLive(outcomes: EndpointOutcome[], input: AdaptInput): EndpointOu
     if (o.reason !== 'ejected') return o;
     const base = input.bases.get(o.endpoint) ?? 1;
     const deepest = maxLevel(base, input.options);
-    const state = readmit(o.state, deepest);
-    return { ...o, state, weight: weightAt(base, deepest, input.options), reason: 'recovering' };
+    const state = readmit(o.state, deepest, input.nowMs);
+    return { ...o, state, weight: probeWeightOf(base, input.options), reason: 'recovering' };
   });
 }

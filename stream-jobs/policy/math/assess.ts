@@ -40,9 +40,13 @@ export interface Assessment {
   /** Enough requests (`minRequests`) to be judged on its estimate. */
   readonly judged: boolean;
   readonly ejectable: boolean;
+  /** Judged to cost `probeRelativeCost` times the best or more: one for probation. */
+  readonly probeWorthy: boolean;
+  /** On probation, and its fresh probes (at least `minRequests`) acquit it. */
+  readonly acquitted: boolean;
   /**
-   * What the panic guard counts: ejected, ejectable, on unproven probation, or costly enough to
-   * earn a quarter of its weight or less (about twice the best's cost with the defaults).
+   * What the panic guard counts: ejected, ejectable, on probation and not acquitted, or costly
+   * enough to earn a quarter of its weight or less (about twice the best's cost by default).
    */
   readonly bad: boolean;
 }
@@ -54,7 +58,7 @@ export function assess(input: AssessInput): Assessment[] {
     const deepest = maxLevel(base, options);
     const forgiven = forgiveEjections(prior, nowMs, options);
     const expired = forgiven.ejectedUntilMs !== undefined && !isEjected(forgiven, nowMs);
-    const state = expired ? readmit(forgiven, deepest) : forgiven;
+    const state = expired ? readmit(forgiven, deepest, nowMs) : forgiven;
     const estimate = estimateOf(state.stats, state.dependencyHealth, options);
     const live = !isEjected(state, nowMs);
     const judged = live && state.stats.requests >= options.minRequests;
@@ -89,7 +93,19 @@ export function assess(input: AssessInput): Assessment[] {
       (thin !== undefined &&
         isEjectable(thin, costOf(thin, options) / (reference?.cost ?? Infinity), options));
     const quartered = p.judged && Math.round(target) >= 2 * options.levelsPerHalving;
-    const unproven = isEjected(p.state, nowMs) || (p.state.probation && !p.judged);
-    return { ...p, relativeCost, target, ejectable, bad: ejectable || quartered || unproven };
+    const probeWorthy = p.judged && relativeCost >= options.probeRelativeCost;
+    // Acquitted: judged on its fresh probes, and cheap enough to earn at least the floor.
+    const acquitted =
+      p.state.probation && p.judged && !ejectable && !probeWorthy && target <= p.deepest;
+    const unproven = isEjected(p.state, nowMs) || (p.state.probation && !acquitted);
+    return {
+      ...p,
+      relativeCost,
+      target,
+      ejectable,
+      probeWorthy,
+      acquitted,
+      bad: ejectable || quartered || unproven,
+    };
   });
 }

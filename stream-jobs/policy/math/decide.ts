@@ -113,18 +113,30 @@ function ingest(
   const seen = new Map(observation.endpoints.map((e) => [e.endpoint, e]));
   const next = new Map<string, EndpointPolicyState>();
   for (const [endpoint, state] of endpoints) {
-    const seenNow = seen.get(endpoint);
+    // On probation only its probes count: windows ending within an interval of its start carry
+    // the traffic of its weight before.
+    const probing =
+      !state.probation || observation.dataUpToMs >= state.probationSinceMs + options.intervalMs;
+    const seenNow = probing ? seen.get(endpoint) : undefined;
     const sample = seenNow === undefined ? undefined : sampleOf(seenNow);
     const health = observation.dependencyHealth?.get(endpoint) ?? 1;
     const observedHealth = Number.isFinite(health) ? Math.min(1, Math.max(0, health)) : 1;
     next.set(endpoint, {
       ...state,
-      stats: foldSample(state.stats, sample, decay, options.memoryRequests),
+      stats: foldSample(state.stats, sample, decay, memoryOf(state, options)),
       requestsSinceRaise: state.requestsSinceRaise + (sample?.requests ?? 0),
       dependencyHealth: smoothToward(state.dependencyHealth, observedHealth, decay),
     });
   }
   return next;
+}
+
+/**
+ * How many requests an estimate remembers at least: `memoryRequests`, but `minRequests` on
+ * probation, where its probes trickle in and it must be acquitted on recent ones once healed.
+ */
+function memoryOf(state: EndpointPolicyState, options: PolicyOptions): number {
+  return state.probation ? options.minRequests : options.memoryRequests;
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * Ejection (weight 0: Envoy sends nothing) and the two guards that keep it from doing harm: at
- * most `maxEjectedShare` of the endpoints out at once, and the panic guard. Ejecting on a shared
+ * Ejection (weight 0: Envoy sends nothing), probation (the probe weight: next to nothing), and
+ * the two guards that keep them from doing harm: at most `maxEjectedShare` of the endpoints
+ * ejected or on probation at once, and the panic guard. Ejecting on a shared
  * cause (a bad deploy, a slow database behind every endpoint) would pile the load onto the few
  * left and take them down too; when most endpoints look bad, balancing evenly over all of them
  * is the better bet (Envoy's healthy panic threshold makes the same call at 50%).
@@ -35,18 +36,22 @@ export interface EjectionCandidate {
   readonly endpoint: string;
   readonly estimate: Estimate;
   readonly relativeCost: number;
+  /** Only costly enough for probation, not for ejection. */
+  readonly probeOnly?: boolean;
 }
 
 /**
- * Which of the ejectable endpoints go, when only `room` may: failing ones first (the error-based
- * guarantee against sinkholing must not lose to a merely slow endpoint), then the costliest.
+ * Which of the candidates go (ejected, or on probation), when only `room` may: failing ones
+ * first (the error-based guarantee against sinkholing must not lose to a merely slow endpoint),
+ * then the ejectable, then those only costly enough for probation; the costliest first in each.
  */
 export function chooseEjections(
   candidates: readonly EjectionCandidate[],
   room: number,
   options: PolicyOptions,
 ): Set<string> {
-  const severity = (c: EjectionCandidate) => (failsTooOften(c.estimate, options) ? 1 : 0);
+  const severity = (c: EjectionCandidate) =>
+    failsTooOften(c.estimate, options) ? 2 : c.probeOnly ? 0 : 1;
   const ordered = [...candidates].sort(
     (a, b) =>
       severity(b) - severity(a) ||

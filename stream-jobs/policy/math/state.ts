@@ -15,8 +15,16 @@ export interface EndpointPolicyState {
   readonly ejectedUntilMs: number | undefined;
   /** Ejections in a row; each makes the next one longer, up to `maxEjectionMs`. */
   readonly ejections: number;
-  /** Back from an ejection at the floor weight, waiting for fresh evidence to judge it. */
+  /**
+   * On probation at the probe weight (after an ejection, or costing `probeRelativeCost` times
+   * the best), judged by fresh probes until they acquit it.
+   */
   readonly probation: boolean;
+  /**
+   * When the probation began (wall clock): statistics of windows ending before it is one interval
+   * old describe the traffic it had before, not its probes, and are not taken in.
+   */
+  readonly probationSinceMs: number;
   /** When the level last went up, and requests served since: the recovery ramp's pace. */
   readonly lastRaiseMs: number;
   readonly requestsSinceRaise: number;
@@ -42,6 +50,7 @@ export const freshEndpointState: EndpointPolicyState = Object.freeze({
   ejectedUntilMs: undefined,
   ejections: 0,
   probation: false,
+  probationSinceMs: Number.NEGATIVE_INFINITY,
   lastRaiseMs: Number.NEGATIVE_INFINITY,
   requestsSinceRaise: 0,
   risingSinceMs: undefined,

@@ -29,6 +29,11 @@ export function floorWeight(base: number, options: PolicyOptions): number {
   return Math.min(options.minWeight, base);
 }
 
+/** The weight of an endpoint on probation: sparse probes, under the floor. */
+export function probeWeightOf(base: number, options: PolicyOptions): number {
+  return Math.min(options.probeWeight, floorWeight(base, options));
+}
+
 /** The weight at `level`, on the ladder and never under the floor. */
 export function weightAt(base: number, level: number, options: PolicyOptions): number {
   const weight = Math.round(base * 2 ** (-level / options.levelsPerHalving));
