@@ -45,6 +45,11 @@ export function collectorCommand(): Command {
       'x-meshgraph-source',
     )
     .option(
+      '--source-instance-header <name>',
+      "request header naming the calling instance (host:port) when the Envoy node's metadata has no 'instance'",
+      'x-meshgraph-source-instance',
+    )
+    .option(
       '--replication-factor <n>',
       'replication factor for the topics created when missing (3 on a production cluster)',
       '1',
@@ -55,6 +60,7 @@ export function collectorCommand(): Command {
         grpc: string;
         adminPort: string;
         sourceHeader: string;
+        sourceInstanceHeader: string;
         replicationFactor: string;
       }) => {
         const brokers = parseBrokers(options.brokers);
@@ -70,6 +76,7 @@ export function collectorCommand(): Command {
           grpcAddress: options.grpc,
           adminPort,
           sourceHeader: options.sourceHeader,
+          sourceInstanceHeader: options.sourceInstanceHeader,
           replicationFactor,
           log,
         });

@@ -93,6 +93,25 @@ export function sourceService(
   return ingressSource;
 }
 
+/**
+ * The calling instance ("host:port"): the node's metadata `instance`, else the request header,
+ * else empty. Optional enrichment (it feeds graph-aware routing), so a value that is not a clean
+ * name is left out rather than costing the record.
+ */
+export function sourceInstance(
+  node: Node | undefined,
+  requestHeaders: Headers,
+  instanceHeader: string,
+): string {
+  const fromNode = node?.metadata?.instance as unknown;
+  const value =
+    typeof fromNode === 'string' && fromNode !== ''
+      ? fromNode
+      : (header(requestHeaders, instanceHeader) ?? '');
+  const checked = checkedName(value, 'source instance');
+  return typeof checked === 'string' ? checked : '';
+}
+
 export function checkedName(name: string, what: string): string | MalformedEntry {
   if (name.length > 253)
     return malformed('invalid_service_name', `${what} is longer than 253 characters`);

@@ -18,6 +18,7 @@ import {
   type MalformedEntry,
   malformed,
   methodName,
+  sourceInstance,
   sourceService,
   timings,
 } from './record-fields.ts';
@@ -33,6 +34,9 @@ export {
 /** Request header naming the caller when the Envoy node's metadata does not. */
 export const defaultSourceHeader = 'x-meshgraph-source';
 
+/** Request header naming the calling instance when the Envoy node's metadata does not. */
+export const defaultSourceInstanceHeader = 'x-meshgraph-source-instance';
+
 /** The Kafka key of a record: `<source>→<destination>` (U+2192), one edge per partition. */
 export function edgeKey(source: string, destination: string): string {
   return `${source}→${destination}`;
@@ -43,9 +47,13 @@ export function edgeKey(source: string, destination: string): string {
  * - `sourceHeader` (string, default `x-meshgraph-source`): the logged request header naming the
  *   caller, used when the node's metadata has no `service`. Envoy must log it
  *   (`additional_request_headers_to_log`).
+ * - `sourceInstanceHeader` (string, default `x-meshgraph-source-instance`): the logged request
+ *   header naming the calling instance ("host:port"), used when the node's metadata has no
+ *   `instance`.
  */
 export interface RecordOptions {
   sourceHeader?: string;
+  sourceInstanceHeader?: string;
 }
 
 export interface MappedRecord {
@@ -127,6 +135,11 @@ export function toRecord(
     model: llm.model,
     promptTokens: llm.promptTokens,
     completionTokens: llm.completionTokens,
+    sourceInstance: sourceInstance(
+      node,
+      request?.requestHeaders ?? {},
+      options.sourceInstanceHeader ?? defaultSourceInstanceHeader,
+    ),
   };
   return { kind: 'record', record, key: edgeKey(source, destination) };
 }

@@ -39,6 +39,8 @@ export type CollectorBounds = Pick<
  * - `log` (Logger, required).
  * - `sourceHeader` (string, default `x-meshgraph-source`): request header naming the caller when
  *   the Envoy node's metadata has no `service`.
+ * - `sourceInstanceHeader` (string, default `x-meshgraph-source-instance`): request header naming
+ *   the calling instance when the Envoy node's metadata has no `instance`.
  * - `clientId` (string, default `meshgraph-collector`): the Kafka client id.
  * - `replicationFactor` (number, default 1): for the topics this creates when missing.
  * - `bounds` (CollectorBounds, default the batcher's: 50,000 messages / 32 MiB buffered, batches
@@ -55,6 +57,7 @@ export interface CollectorOptions {
   adminPort?: number;
   log: Logger;
   sourceHeader?: string;
+  sourceInstanceHeader?: string;
   clientId?: string;
   replicationFactor?: number;
   bounds?: CollectorBounds;
@@ -147,7 +150,12 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       sink: batcher,
       metrics,
       log: log.child({ part: 'als' }),
-      record: options.sourceHeader ? { sourceHeader: options.sourceHeader } : {},
+      record: {
+        ...(options.sourceHeader && { sourceHeader: options.sourceHeader }),
+        ...(options.sourceInstanceHeader && {
+          sourceInstanceHeader: options.sourceInstanceHeader,
+        }),
+      },
     });
     registerErrorHandling(admin);
     registerHealth(admin, {

@@ -134,7 +134,7 @@ export function decodeRecord(
 }
 
 /**
- * The access_log row of a record (column names of migrations 0001 and 0004): start_time as the
+ * The access_log row of a record (column names of migrations 0001, 0004 and 0006): start_time as the
  * integer microseconds (read as such by DateTime64(6)), and where it came from in Kafka.
  */
 export function accessLogRow(
@@ -164,6 +164,7 @@ export function accessLogRow(
     completion_tokens: record.completionTokens,
     kafka_partition: partition,
     kafka_offset: offset,
+    source_instance: record.sourceInstance,
   };
 }
 
@@ -190,6 +191,7 @@ export const accessLogColumns = [
   'completion_tokens',
   'kafka_partition',
   'kafka_offset',
+  'source_instance',
 ] as const;
 
 /**
@@ -223,5 +225,6 @@ export function accessLogValues(
     record.completionTokens,
     partition,
     offset,
+    record.sourceInstance,
   ];
 }

@@ -8,11 +8,15 @@ import type { AccessLogRecord } from '../../schemas/gen/meshgraph/meshgraph/v1/a
 import type { EdgeStats } from '../../schemas/gen/meshgraph/meshgraph/v1/edge_stats.ts';
 import { newSketch, sketchToBytes } from './sketch.ts';
 
-/** What one window accumulated; `upstreamEndpoint` '' is the whole edge. */
+/**
+ * What one window accumulated; `upstreamEndpoint` '' is the whole edge, or with `sourceInstance`
+ * set, one calling instance's requests over the edge.
+ */
 export interface WindowStats {
   sourceService: string;
   destinationCluster: string;
   upstreamEndpoint: string;
+  sourceInstance: string;
   windowStartMs: number;
   windowSeconds: number;
   requests: number;
@@ -43,9 +47,10 @@ export function splitFlags(flags: string): string[] {
     .filter((flag) => flag !== '' && flag !== '-');
 }
 
+/** A window of `record`'s edge: the whole edge, one `endpoint` of it, or one calling `instance`. */
 export function emptyWindow(
   record: AccessLogRecord,
-  endpoint: string,
+  group: { endpoint: string; instance: string },
   start: number,
   seconds: number,
   offset: number,
@@ -53,7 +58,8 @@ export function emptyWindow(
   return {
     sourceService: record.sourceService,
     destinationCluster: record.destinationCluster,
-    upstreamEndpoint: endpoint,
+    upstreamEndpoint: group.endpoint,
+    sourceInstance: group.instance,
     windowStartMs: start,
     windowSeconds: seconds,
     requests: 0,
@@ -105,6 +111,7 @@ export function toEdgeStats(w: WindowStats): EdgeStats {
     sourceService: w.sourceService,
     destinationCluster: w.destinationCluster,
     upstreamEndpoint: w.upstreamEndpoint,
+    sourceInstance: w.sourceInstance,
     windowStartMs: w.windowStartMs,
     windowSeconds: w.windowSeconds,
     requests: w.requests,

@@ -1,6 +1,7 @@
 /**
  * Tumbling event-time windows of one Kafka partition: 1 s and 10 s, per edge and per endpoint of
- * an edge. Pure: records, offsets and the wall clock come in as arguments, so the exactly-once
+ * an edge, and 1 s per calling instance of an edge (records that name one: the policy's
+ * dependency health per endpoint; edge-stats.v1 says consumers folding edges skip them). Pure: records, offsets and the wall clock come in as arguments, so the exactly-once
  * logic around it (offsets.ts) can be checked by simulation.
  *
  * Time: a record's event time is its start time. The watermark is the highest event time seen
@@ -31,6 +32,15 @@ export interface WindowOptions {
   idleMs?: number;
 }
 
+/** One group's open windows: the edge, one endpoint of it, or one calling instance. */
+interface Group {
+  endpoint: string;
+  instance: string;
+  /** How many of {@link windowSeconds}, from the first, it keeps (instances: 1 s only). */
+  lengths: number;
+  windows: Map<number, WindowStats>;
+}
+
 export class PartitionWindows {
   readonly #latenessMs: number;
   readonly #idleMs: number;
@@ -43,7 +53,13 @@ export class PartitionWindows {
   readonly #groups = new Map<string, Map<number, WindowStats>>();
   #openCount = 0;
   #memo:
-    | { source: string; destination: string; endpoint: string; groups: Map<number, WindowStats>[] }
+    | {
+        source: string;
+        destination: string;
+        endpoint: string;
+        instance: string;
+        groups: Group[];
+      }
     | undefined;
   #watermarkMs: number;
   #emittedUpToMs: number;
@@ -68,29 +84,37 @@ export class PartitionWindows {
     return this.#openCount;
   }
 
-  /** The window maps of `record`'s groups: its edge, and its endpoint when one served it. */
-  #groupsOf(record: AccessLogRecord): Map<number, WindowStats>[] {
+  /** The window maps of `record`'s groups: its edge, its endpoint, its calling instance. */
+  #groupsOf(record: AccessLogRecord): Group[] {
     const { sourceService: source, destinationCluster: destination } = record;
-    const endpoint = record.upstreamEndpoint;
+    const { upstreamEndpoint: endpoint, sourceInstance: instance } = record;
     const memo = this.#memo;
     if (
       memo !== undefined &&
       memo.source === source &&
       memo.destination === destination &&
-      memo.endpoint === endpoint
+      memo.endpoint === endpoint &&
+      memo.instance === instance
     )
       return memo.groups;
     const edge = `${source}→${destination}`;
-    const keys = endpoint === '' ? [`${edge}|`] : [`${edge}|`, `${edge}|${endpoint}`];
-    const groups = keys.map((key) => {
-      let group = this.#groups.get(key);
-      if (!group) {
-        group = new Map();
-        this.#groups.set(key, group);
+    const wanted: Array<Omit<Group, 'windows'> & { key: string }> = [
+      { key: `${edge}|`, endpoint: '', instance: '', lengths: windowSeconds.length },
+    ];
+    if (endpoint !== '')
+      wanted.push({ key: `${edge}|${endpoint}`, endpoint, instance: '', lengths: 2 });
+    // 1 s only: the policy reads 1 s windows, and each instance multiplies the edge's windows.
+    if (instance !== '')
+      wanted.push({ key: `${edge}|@${instance}`, endpoint: '', instance, lengths: 1 });
+    const groups = wanted.map(({ key, ...group }) => {
+      let windows = this.#groups.get(key);
+      if (!windows) {
+        windows = new Map();
+        this.#groups.set(key, windows);
       }
-      return group;
+      return { ...group, windows };
     });
-    this.#memo = { source, destination, endpoint, groups };
+    this.#memo = { source, destination, endpoint, instance, groups };
     return groups;
   }
 
@@ -113,17 +137,12 @@ export class PartitionWindows {
         continue;
       }
       const key = 2 * start + index;
-      for (const [g, group] of groups.entries()) {
-        let window = group.get(key);
+      for (const group of groups) {
+        if (index >= group.lengths) continue;
+        let window = group.windows.get(key);
         if (!window) {
-          window = emptyWindow(
-            record,
-            g === 0 ? '' : record.upstreamEndpoint,
-            start,
-            seconds,
-            offset,
-          );
-          group.set(key, window);
+          window = emptyWindow(record, group, start, seconds, offset);
+          group.windows.set(key, window);
           this.#openCount += 1;
         }
         accumulate(window, record, offset, flags);

@@ -109,6 +109,7 @@ describe('ClickHouse schema, rollups and dashboards (embedded engine)', () => {
       '0003_endpoint_stats.sql',
       '0004_access_log_offsets.sql',
       '0005_routing_decisions.sql',
+      '0006_access_log_source_instance.sql',
     ]);
     const [first, second] = await Promise.all([migrate(store, log), migrate(store, log)]);
     expect(new Set([...first, ...second])).toEqual(new Set(names));

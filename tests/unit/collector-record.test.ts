@@ -85,6 +85,7 @@ const expectedRecord: AccessLogRecord = {
   model: 'llama-3-8b',
   promptTokens: 120,
   completionTokens: 4294967295,
+  sourceInstance: '',
 };
 
 const web = node({ service: 'web' });
@@ -122,6 +123,28 @@ describe('toRecord: mapping', () => {
     expect(
       AccessLogRecord.decode(AccessLogRecord.encode(AccessLogRecord.fromPartial({})).finish()),
     ).toEqual(AccessLogRecord.fromPartial({}));
+  });
+
+  it('takes the calling instance from node metadata, else its header, else none', () => {
+    const withHeader = edit((e) => {
+      if (e.request)
+        e.request.requestHeaders = {
+          'x-meshgraph-source': 'web',
+          'X-Meshgraph-Source-Instance': '10.1.0.5:8080',
+        };
+    });
+    expect(mapped(withHeader, web).record.sourceInstance).toBe('10.1.0.5:8080');
+    expect(
+      mapped(withHeader, node({ service: 'web', instance: '10.9.9.9:80' })).record.sourceInstance,
+    ).toBe('10.9.9.9:80');
+    expect(mapped(fullEntry(), web).record.sourceInstance).toBe('');
+    // Optional enrichment: a value that is no clean name is left out, the record kept.
+    const bad = edit((e) => {
+      if (e.request) e.request.requestHeaders = { 'x-meshgraph-source-instance': 'a\u0001b' };
+    });
+    expect(mapped(bad, web).record.sourceInstance).toBe('');
+    const custom = toRecord(withHeader, web, { sourceInstanceHeader: 'x-other' });
+    expect(custom.kind === 'record' && custom.record.sourceInstance).toBe('');
   });
 
   it('takes the source from node metadata, else the request header, else "ingress"', () => {

@@ -303,3 +303,48 @@ describe('rollup windows: watermark, lateness, idleness', () => {
     }
   });
 });
+
+describe('rollup windows: calling instances', () => {
+  it('keeps 1 s windows per calling instance beside the edge and endpoint windows', () => {
+    const windows = new PartitionWindows({ allowedLatenessMs: 0 });
+    const call = (instance: string, endpoint: string, status: number, ms: number) =>
+      AccessLogRecord.fromPartial({
+        startTimeUs: (base + ms) * 1000,
+        sourceService: 'api',
+        destinationCluster: 'db',
+        upstreamEndpoint: endpoint,
+        sourceInstance: instance,
+        status,
+        durationUs: 1000,
+      });
+    let offset = 0;
+    for (const record of [
+      call('10.0.0.1:80', 'db-1:5432', 200, 100),
+      call('10.0.0.1:80', 'db-2:5432', 503, 200),
+      call('10.0.0.2:80', 'db-1:5432', 200, 300),
+      call('', 'db-1:5432', 200, 400),
+    ])
+      windows.add(record, offset++, 0);
+    windows.advanceIdle(base + 20_000, true);
+    const closed = windows.closeReady().map(toEdgeStats);
+    const of = (seconds: number, pick: (w: EdgeStats) => boolean) =>
+      closed
+        .filter((w) => w.windowSeconds === seconds && pick(w))
+        .map((w) => [w.sourceInstance || w.upstreamEndpoint || 'edge', w.requests, w.status5xx])
+        .sort();
+    expect(of(1, (w) => w.sourceInstance !== '')).toEqual([
+      ['10.0.0.1:80', 2, 1],
+      ['10.0.0.2:80', 1, 0],
+    ]);
+    expect(of(10, (w) => w.sourceInstance !== '')).toEqual([]); // 1 s only
+    for (const seconds of [1, 10])
+      expect(of(seconds, (w) => w.sourceInstance === '')).toEqual([
+        ['db-1:5432', 3, 0],
+        ['db-2:5432', 1, 1],
+        ['edge', 4, 1],
+      ]);
+    expect(
+      closed.filter((w) => w.sourceInstance !== '').every((w) => w.upstreamEndpoint === ''),
+    ).toBe(true);
+  });
+});

@@ -60,7 +60,10 @@ describe('listeners', () => {
     expect(als.commonConfig?.logName).toBe('meshgraph');
     expect(als.commonConfig?.transportApiVersion).toBe(ApiVersion.V3);
     expect(als.commonConfig?.grpcService?.envoyGrpc?.clusterName).toBe('meshgraph_access_log');
-    expect(als.additionalRequestHeadersToLog).toEqual(['x-meshgraph-source']);
+    expect(als.additionalRequestHeadersToLog).toEqual([
+      'x-meshgraph-source',
+      'x-meshgraph-source-instance',
+    ]);
     expect(als.additionalResponseHeadersToLog).toEqual([
       'x-meshgraph-model',
       'x-meshgraph-prompt-tokens',

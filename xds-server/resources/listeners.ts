@@ -20,9 +20,13 @@ const grpcAccessLogType = 'envoy.extensions.access_loggers.grpc.v3.HttpGrpcAcces
 /**
  * Request headers every access-log entry carries besides Envoy's built-in fields, for the
  * collector: `x-meshgraph-source` names the calling service when the caller (or its sidecar)
- * sets it, which is what turns a log line into a graph edge for callers without node metadata.
+ * sets it, which is what turns a log line into a graph edge for callers without node metadata;
+ * `x-meshgraph-source-instance` names the calling instance, which graph-aware routing needs.
  */
-export const accessLogRequestHeaders: readonly string[] = ['x-meshgraph-source'];
+export const accessLogRequestHeaders: readonly string[] = [
+  'x-meshgraph-source',
+  'x-meshgraph-source-instance',
+];
 
 /**
  * Response headers logged for LLM backends: the model that answered and its token usage, which

@@ -66,6 +66,13 @@ export interface AccessLogRecord {
   model: string;
   promptTokens: number;
   completionTokens: number;
+  /**
+   * The calling instance, "host:port" as its own cluster lists it (so it equals upstream_endpoint
+   * in records of requests TO that instance): the Envoy node's metadata "instance", or the
+   * request header x-meshgraph-source-instance. Empty when neither says. This is what lets the
+   * policy tell which endpoints of a cluster depend on a degraded service (graph-aware routing).
+   */
+  sourceInstance: string;
 }
 
 function createBaseAccessLogBatch(): AccessLogBatch {
@@ -144,6 +151,7 @@ function createBaseAccessLogRecord(): AccessLogRecord {
     model: "",
     promptTokens: 0,
     completionTokens: 0,
+    sourceInstance: "",
   };
 }
 
@@ -205,6 +213,9 @@ export const AccessLogRecord: MessageFns<AccessLogRecord> = {
     }
     if (message.completionTokens !== 0) {
       writer.uint32(152).uint32(message.completionTokens);
+    }
+    if (message.sourceInstance !== "") {
+      writer.uint32(162).string(message.sourceInstance);
     }
     return writer;
   },
@@ -374,6 +385,14 @@ export const AccessLogRecord: MessageFns<AccessLogRecord> = {
             message.completionTokens = reader.uint32();
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.sourceInstance = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -410,6 +429,7 @@ export const AccessLogRecord: MessageFns<AccessLogRecord> = {
     message.model = object.model ?? "";
     message.promptTokens = object.promptTokens ?? 0;
     message.completionTokens = object.completionTokens ?? 0;
+    message.sourceInstance = object.sourceInstance ?? "";
     return message;
   },
 };

@@ -47,6 +47,13 @@ export interface EdgeStats {
   completionTokens: number;
   /** Sum of durations in microseconds, for means without decoding the sketch. */
   durationSumUs: number;
+  /**
+   * Set on the 1 s windows of ONE calling instance's requests over the edge ("host:port", as
+   * AccessLogRecord.source_instance; upstream_endpoint is empty on them), which the policy reads
+   * as that endpoint's dependency health. Empty on the edge's and its endpoints' windows. A
+   * consumer folding whole edges must skip windows where it is set: they count requests again.
+   */
+  sourceInstance: string;
 }
 
 export interface EdgeStats_ResponseFlagsEntry {
@@ -75,6 +82,7 @@ function createBaseEdgeStats(): EdgeStats {
     promptTokens: 0,
     completionTokens: 0,
     durationSumUs: 0,
+    sourceInstance: "",
   };
 }
 
@@ -136,6 +144,9 @@ export const EdgeStats: MessageFns<EdgeStats> = {
     }
     if (message.durationSumUs !== 0) {
       writer.uint32(152).uint64(message.durationSumUs);
+    }
+    if (message.sourceInstance !== "") {
+      writer.uint32(162).string(message.sourceInstance);
     }
     return writer;
   },
@@ -308,6 +319,14 @@ export const EdgeStats: MessageFns<EdgeStats> = {
             message.durationSumUs = longToNumber(reader.uint64());
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.sourceInstance = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -352,6 +371,7 @@ export const EdgeStats: MessageFns<EdgeStats> = {
     message.promptTokens = object.promptTokens ?? 0;
     message.completionTokens = object.completionTokens ?? 0;
     message.durationSumUs = object.durationSumUs ?? 0;
+    message.sourceInstance = object.sourceInstance ?? "";
     return message;
   },
 };
