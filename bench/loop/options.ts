@@ -21,8 +21,22 @@ export interface Options {
   readonly loopPeriodS: number;
   readonly json: string | undefined;
   readonly md: string | undefined;
+  /** Results to continue (`--resume FILE`): their runs are kept, only missing ones are run. */
+  readonly resume: string | undefined;
+  /** Resume even though options, revision or machine differ (recorded in the report). */
+  readonly resumeForce: boolean;
+  /** Print the runs that would be run and the time they take; run nothing. */
+  readonly plan: boolean;
+  /** Start no run that would end after this many minutes from the start (a session's budget). */
+  readonly maxMinutes: number | undefined;
   readonly help: boolean;
 }
+
+/** The options a report records (what was measured and planned, not where it was written). */
+export type ReportOptions = Omit<
+  Options,
+  'json' | 'md' | 'resume' | 'resumeForce' | 'plan' | 'maxMinutes' | 'help'
+>;
 
 const allScenarios = scenarios.map((s) => s.name).join(',');
 const allArms = arms.map((a) => a.name).join(',');
@@ -54,9 +68,23 @@ Options:
   --queue N            backend queue; beyond it 503 at once            (default 64)
   --seed N             seed of repetition 1 (repetition k: seed + k-1) (default 1)
   --loop-period-seconds S  meshgraph's policy interval, for the target (default 1)
-  --json PATH          raw figures           (default bench/results/loop.json; '' = none)
-  --md PATH            the table             (default bench/results/loop.md; '' = none)
+  --json PATH          raw figures  (default: the --resume FILE, else bench/results/loop.json;
+                       '' = none); rewritten (atomically) after every run
+  --md PATH            the table    (default: the JSON path with .md, else
+                       bench/results/loop.md; '' = none); rewritten after every run
+  --resume FILE        continue the results in FILE (the JSON): keep its runs, run only the
+                       arm × scenario × repetition missing from --arms × --scenarios × --reps,
+                       and write back to FILE. Refused when FILE was measured with other
+                       options (phase, rate, backends, timeouts, seed…), another code revision
+                       (bench/loop/revision.ts), uncommitted changes or another machine.
+                       A FILE that does not exist yet is started.
+  --resume-force       resume anyway (what differed is recorded in the report)
+  --plan               print the runs that would be run and the time they take; run nothing
+  --max-minutes M      start no run that would end more than M minutes after the start
+                       (stop cleanly within a session; resume later)
   --help               this text
+
+Accumulating the full run over several sessions: bench/loop/README.md ("Across sessions").
 `;
 
 function number(name: string, text: string, min: number, integer = true): number {
@@ -94,8 +122,12 @@ export function parseOptions(argv: readonly string[]): Options {
       seed: { type: 'string', default: '1' },
       // The policy job's default tick (stream-jobs/policy/options.ts intervalMs).
       'loop-period-seconds': { type: 'string', default: '1' },
-      json: { type: 'string', default: 'bench/results/loop.json' },
-      md: { type: 'string', default: 'bench/results/loop.md' },
+      json: { type: 'string' },
+      md: { type: 'string' },
+      resume: { type: 'string' },
+      'resume-force': { type: 'boolean', default: false },
+      plan: { type: 'boolean', default: false },
+      'max-minutes': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -105,6 +137,16 @@ export function parseOptions(argv: readonly string[]): Options {
   const chosenArms = pick(arms, list(v.arms), 'arm').map((a) => a.name);
   if (chosenScenarios.length === 0 || chosenArms.length === 0)
     throw new Error('--scenarios and --arms need at least one name each');
+  if (v.resume === '') throw new Error('--resume: expected the results file (JSON)');
+  const json = v.json === undefined ? (v.resume ?? 'bench/results/loop.json') : v.json || undefined;
+  if (v.resume && !json)
+    throw new Error(`--resume ${v.resume} writes back to the results: --json '' leaves nowhere`);
+  const md =
+    v.md === undefined
+      ? json?.endsWith('.json')
+        ? `${json.slice(0, -'.json'.length)}.md`
+        : 'bench/results/loop.md'
+      : v.md || undefined;
   return {
     phaseS: number('phase-seconds', v['phase-seconds'], 2),
     warmupS: number('warmup-seconds', v['warmup-seconds'], 0),
@@ -121,8 +163,15 @@ export function parseOptions(argv: readonly string[]): Options {
     queue: number('queue', v.queue, 0),
     seed: number('seed', v.seed, 0),
     loopPeriodS: number('loop-period-seconds', v['loop-period-seconds'], 0, false),
-    json: v.json || undefined,
-    md: v.md || undefined,
+    json,
+    md,
+    resume: v.resume,
+    resumeForce: v['resume-force'],
+    plan: v.plan,
+    maxMinutes:
+      v['max-minutes'] === undefined
+        ? undefined
+        : number('max-minutes', v['max-minutes'], 0, false),
     help: v.help,
   };
 }

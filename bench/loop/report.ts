@@ -2,18 +2,41 @@
 
 import type { MachineInfo } from '../xds-scale/machine.ts';
 import type { PhaseName } from './metrics.ts';
-import type { Options } from './options.ts';
-import type { Aggregate, RunResult } from './result.ts';
+import type { ReportOptions } from './options.ts';
+import type { Aggregate, Range, RunResult } from './result.ts';
+import { describeMissing, type RunKey } from './resume.ts';
+import type { Revision } from './revision.ts';
 import { arms, scenarios } from './scenarios.ts';
+
+/** One invocation that added runs to the results (`--resume` adds one per session). */
+export interface Session {
+  readonly date: string;
+  readonly command: string;
+  /** The revision's tree (revision.ts) and HEAD it ran on. */
+  readonly revision: string;
+  readonly commit: string | null;
+  /** Runs it measured (so far, while it runs). */
+  readonly runs: number;
+  /** What differed from the resumed file when `--resume-force` overrode the check. */
+  readonly forced?: readonly string[];
+}
 
 export interface Report {
   readonly benchmark: 'loop';
+  /** When the first session started. */
   readonly date: string;
+  /** The first session's command (every session's: `sessions`). */
   readonly command: string;
   readonly machine: MachineInfo;
-  readonly options: Omit<Options, 'json' | 'md' | 'help'>;
-  /** False while the run is still going (the JSON is rewritten after every run). */
+  /** What was measured; `arms`, `scenarios` and `reps` are the plan (every session's together). */
+  readonly options: ReportOptions;
+  /** The code revision of the runs (revision.ts); absent in results older than `--resume`. */
+  readonly revision?: Revision;
+  readonly sessions?: readonly Session[];
+  /** True when every planned arm × scenario × repetition has a run. */
   readonly complete: boolean;
+  /** The planned runs without a result, `arm:scenario:rep`. */
+  readonly missing?: readonly string[];
   readonly aggregates: readonly Aggregate[];
   readonly runs: readonly RunResult[];
 }
@@ -33,6 +56,14 @@ const fmt = (x: number | null | undefined, digits = 0) =>
       ? '∞'
       : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const percent = (x: number, digits = 1) => `${fmt(x * 100, digits)}`;
+
+/** A median over repetitions with its min–max, once there are two or more. */
+const spread = (
+  value: number,
+  [min, max]: Range,
+  reps: number,
+  show: (x: number) => string = (x) => fmt(x),
+) => (reps >= 2 && min !== max ? `${show(value)} (${show(min)}–${show(max)})` : show(value));
 
 /** (d) against (b): the issue's targets, on the pooled figures. */
 export function targets(aggregates: readonly Aggregate[], loopPeriodS: number): TargetCheck[] {
@@ -118,14 +149,18 @@ function scenarioSection(name: string, aggregates: readonly Aggregate[], phaseS:
   });
   const latency = rows.flatMap(({ arm, a }) =>
     rowPhases.map(([phase, label]) => {
-      const w = a.phases[phase];
-      return `| ${arm.name} | ${label} | ${fmt(w.p50Ms, 1)} | ${fmt(w.p99Ms)} | ${fmt(w.p999Ms)} | ${percent(w.errorRate, 2)} | ${w.timeouts} | ${w.requests} |`;
+      const [w, r, n] = [a.phases[phase], a.spread[phase], a.reps];
+      return `| ${arm.name} | ${label} | ${spread(w.p50Ms, r.p50Ms, n, (x) => fmt(x, 1))} | ${spread(w.p99Ms, r.p99Ms, n)} | ${spread(w.p999Ms, r.p999Ms, n)} | ${percent(w.errorRate, 2)} | ${w.timeouts} | ${w.requests} |`;
     }),
   );
-  const loop = rows.map(
-    ({ arm, a }) =>
-      `| ${arm.name} | ${fmt(a.timeToMitigateS)} | ${fmt(a.firstBelowS)} | ${fmt(a.timeToRestoreS)} | ${percent(a.faultyShareMean.steady)} / ${percent(a.faultyShareMean.faultLate)} / ${percent(a.faultyShareMean.recovery)} | ${fmt(a.flipsMedian)} | ${a.recoveryFlipsMax} |`,
-  );
+  const loop = rows.map(({ arm, a }) => {
+    const [lo, hi] = a.timeToMitigateRange;
+    const inf = (x: number | null) => x ?? Number.POSITIVE_INFINITY;
+    const ttm = spread(inf(a.timeToMitigateS), [inf(lo), inf(hi)], a.reps, (x) =>
+      x === Number.POSITIVE_INFINITY ? '—' : fmt(x),
+    );
+    return `| ${arm.name} | ${a.reps} | ${ttm} | ${fmt(a.firstBelowS)} | ${fmt(a.timeToRestoreS)} | ${percent(a.faultyShareMean.steady)} / ${percent(a.faultyShareMean.faultLate)} / ${percent(a.faultyShareMean.recovery)} | ${fmt(a.flipsMedian)} | ${a.recoveryFlipsMax} |`;
+  });
   const size = Math.max(1, Math.round(phaseS / 12));
   const share = rows.map(({ arm, a }) => {
     const part = (k: number) => buckets(a.faultyShare.slice(k * phaseS, (k + 1) * phaseS), size);
@@ -138,8 +173,8 @@ function scenarioSection(name: string, aggregates: readonly Aggregate[], phaseS:
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...latency,
     '',
-    '| arm | time to mitigate s | first < 5% s | time to restore s | faulty share % steady / fault-late / recovery | weight flips (median) | recovery flips (max) |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| arm | reps | time to mitigate s | first < 5% s | time to restore s | faulty share % steady / fault-late / recovery | weight flips (median) | recovery flips (max) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...loop,
     '',
     `Faulty endpoint's share of requests, % (mean of each ${size} s):`,
@@ -170,17 +205,56 @@ function loadRange(runs: readonly RunResult[]): string {
   return loads.length ? `${fmt(Math.min(...loads), 1)}–${fmt(Math.max(...loads), 1)}` : '—';
 }
 
+/** The planned runs without a result, from `missing` (`arm:scenario:rep`). */
+function missingKeys(report: Report): RunKey[] {
+  return (report.missing ?? []).map((k) => {
+    const [arm = '', scenario = '', rep = '0'] = k.split(':');
+    return { arm, scenario, rep: Number(rep) };
+  });
+}
+
+function revisionLine(r: Revision | undefined): string {
+  if (!r) return '- code revision: not recorded (results from before `--resume`)';
+  const commit = r.commit ? `, HEAD ${r.commit.slice(0, 12)}` : '';
+  if (r.tree === 'dirty')
+    return `- code revision: **dirty** (uncommitted changes in ${r.dirty.join(', ')}${commit}): these results cannot be resumed or reproduced`;
+  return `- code revision: ${r.tree}${commit} (hash of the paths in bench/loop/revision.ts)`;
+}
+
+function sessionLines(report: Report): string[] {
+  const sessions = report.sessions ?? [];
+  if (sessions.length <= 1) return [];
+  return [
+    `- sessions (${sessions.length}, accumulated with \`--resume\`):`,
+    ...sessions.map(
+      (s) =>
+        `  - ${s.date}: ${s.runs} run(s), revision ${s.revision}, \`${s.command}\`${s.forced?.length ? ` — **resumed with --resume-force** despite: ${s.forced.join('; ')}` : ''}`,
+    ),
+  ];
+}
+
 export function markdown(report: Report): string {
   const o = report.options;
   const armList = arms.filter((a) => o.arms.includes(a.name));
+  const missing = missingKeys(report);
+  const planned = o.reps * o.arms.length * o.scenarios.length;
+  const forcedOnce = (report.sessions ?? []).length === 1 && report.sessions?.[0]?.forced?.length;
+  const status = report.complete
+    ? ''
+    : ` (incomplete: ${planned - missing.length} of ${planned} runs; missing below)`;
   return [
     '# loop benchmark',
     '',
     `- machine: ${machineLine(report.machine)}`,
     `- command: \`${report.command}\``,
-    `- date: ${report.date}${report.complete ? '' : ' (incomplete: the run has not finished)'}`,
+    `- date: ${report.date}${status}`,
+    revisionLine(report.revision),
+    ...sessionLines(report),
+    ...(forcedOnce
+      ? [`- **resumed with --resume-force** despite: ${report.sessions?.[0]?.forced?.join('; ')}`]
+      : []),
     `- load: ${o.rate} req/s open-loop Poisson (latency from the intended send time), through one Envoy (\`--concurrency 1\`, route timeout ${o.timeoutMs} ms, no retries) to ${o.backends} backends (lognormal service time, median ${o.medianMs} ms, σ ${o.sigma}; ${o.workers} workers, queue ${o.queue}); the whole meshgraph stack (\`meshgraph up\`) runs in every arm.`,
-    `- each run: ${o.warmupS} s warm-up, then ${o.phaseS} s steady, ${o.phaseS} s fault on b0, ${o.phaseS} s recovery; fault-late = the fault phase without its first ${Math.min(o.settleS, o.phaseS / 2)} s; ${o.reps} repetition(s), quantiles pooled over them. Method and definitions: [bench/loop/README.md](../loop/README.md).`,
+    `- each run: ${o.warmupS} s warm-up, then ${o.phaseS} s steady, ${o.phaseS} s fault on b0, ${o.phaseS} s recovery; fault-late = the fault phase without its first ${Math.min(o.settleS, o.phaseS / 2)} s; ${o.reps} repetition(s). Across repetitions: requests, errors and timeouts summed; p50/p99/p999 and time to mitigate the median of the repetitions' (min–max in brackets when they differ). Method and definitions: [bench/loop/README.md](../loop/README.md).`,
     `- load average (1 min) before the runs: ${loadRange(report.runs)}; the machine is shared, compare arms within this run.`,
     `- arms: ${armList.map((a) => `**${a.name}** ${a.about}`).join('; ')}.`,
     '',
@@ -188,6 +262,16 @@ export function markdown(report: Report): string {
     '',
     targetsTable(targets(report.aggregates, o.loopPeriodS)),
     '',
+    ...(missing.length
+      ? [
+          '## Missing runs',
+          '',
+          `${missing.length} of ${planned} planned runs (arm × scenario × repetition) have no result yet; the figures above and below are over the repetitions there are (column "reps"). Resume with \`--resume\` (bench/loop/README.md).`,
+          '',
+          ...describeMissing(missing, o).map((l) => `- ${l}`),
+          '',
+        ]
+      : []),
     ...o.scenarios.map((s) => scenarioSection(s, report.aggregates, o.phaseS)),
   ].join('\n');
 }

@@ -205,8 +205,20 @@ describe('report', () => {
     arm,
     scenario,
     reps: 3,
+    repList: [1, 2, 3],
     phases: { steady: w, fault: w, faultLate: w, recovery: w, run: w },
+    spread: (() => {
+      const r = {
+        p50Ms: [10, 10],
+        p99Ms: [w.p99Ms, w.p99Ms],
+        p999Ms: [w.p999Ms, w.p999Ms],
+        errorRate: [w.errorRate, w.errorRate],
+        timeouts: [w.timeouts, w.timeouts],
+      } as const;
+      return { steady: r, fault: r, faultLate: r, recovery: r, run: r };
+    })(),
     timeToMitigateS: 4,
+    timeToMitigateRange: [4, 4],
     firstBelowS: 3,
     timeToRestoreS: 2,
     recoveryFlipsMax: 1,
@@ -279,7 +291,7 @@ describe('one run end to end (synthetic)', () => {
     loadAverageBefore: 0.5,
   };
 
-  it('phases, share, time to mitigate and restore, flips; pooled and rendered', () => {
+  it('phases, share, time to mitigate and restore, flips; aggregated and rendered', () => {
     const r = runResult(raw);
     expect(r.phases.fault).toMatchObject({ requests: 20, timeouts: 5, p50Ms: 10, maxMs: 1000 });
     expect(r.phases.faultLate).toMatchObject({ requests: 10, timeouts: 0 });
@@ -288,7 +300,7 @@ describe('one run end to end (synthetic)', () => {
     // The out-and-back reverses across the phase edge: one flip in all, none within a phase.
     expect(r.flips).toEqual({ total: 1, steady: 0, fault: 0, recovery: 0 });
     expect(r.effectiveWeight).toEqual([1, 1, 0, 0, 1, 1]);
-    const pooled = aggregate([raw, raw], [r, r]);
+    const pooled = aggregate([r, { ...r, rep: 2 }]);
     expect(pooled.phases.fault).toMatchObject({ requests: 40, timeouts: 10 });
     const md = markdown({
       benchmark: 'loop',
