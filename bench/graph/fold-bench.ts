@@ -7,8 +7,7 @@
  */
 
 import { GraphFold } from '../../stream-jobs/graph/fold.ts';
-import { resolveFoldOptions } from '../../stream-jobs/graph/fold-options.ts';
-import { horizons } from '../../stream-jobs/graph/model.ts';
+import { type FullRingResult, measureFullRings } from './full-rings.ts';
 import { GcMeter, type Memory, memoryNow } from './gc-meter.ts';
 import type { Topology } from './topology.ts';
 import { intervalEndMs, WindowSource } from './windows.ts';
@@ -35,8 +34,8 @@ export interface FoldResult {
   readonly nodes: number;
   readonly edges: number;
   readonly folded: number;
-  /** Bucket sketches every edge holds once its rings are full: edges × 3 × (buckets + 1). */
-  readonly steadySketches: number;
+  /** Memory once every ring is full, measured on a sample (full-rings.ts); none for 0 streams. */
+  readonly fullRings: FullRingResult | undefined;
 }
 
 /** Process CPU time (user + system, all threads) since `from`, in ms. */
@@ -52,11 +51,12 @@ export async function measureFold(
   topology: Topology,
   intervals: number,
   seed: number,
+  ringSample: number,
   progress: (line: string) => void,
 ): Promise<{ fold: GraphFold; result: FoldResult }> {
   const source = new WindowSource(topology, intervals, seed);
   const meter = new GcMeter();
-  const baseline = memoryNow();
+  const baseline = await memoryNow();
   const fold = new GraphFold({ lagMs });
   const rows: FoldInterval[] = [];
   try {
@@ -74,7 +74,7 @@ export async function measureFold(
       fold.advance(intervalEndMs(k) + lagMs);
       const advanceMs = performance.now() - t1;
       windows = undefined;
-      const memory = memoryNow();
+      const memory = await memoryNow();
       const { sketches } = fold.counters();
       rows.push({
         interval: k,
@@ -88,22 +88,24 @@ export async function measureFold(
       });
       const us = ((applyMs * 1000) / count).toFixed(1);
       const heap = (memory.heapUsed / 2 ** 20).toFixed(0);
+      const typed = (memory.arrayBuffers / 2 ** 20).toFixed(0);
       progress(
-        `fold interval ${k + 1}/${intervals}: ${count} windows, ${us} µs/window, heap ${heap} MiB`,
+        `fold interval ${k + 1}/${intervals}: ${count} windows, ${us} µs/window, heap ${heap} MiB + ${typed} MiB typed arrays`,
       );
     }
   } finally {
     meter.stop();
   }
   const graph = fold.graph();
+  const fullRings =
+    ringSample > 0 ? await measureFullRings(topology, ringSample, seed, progress) : undefined;
   const result = {
     baseline,
     intervals: rows,
     nodes: graph.order,
     edges: graph.size,
     folded: fold.counters().folded,
-    steadySketches:
-      graph.size * horizons.length * (resolveFoldOptions({ lagMs }).bucketsPerHorizon + 1),
+    fullRings,
   };
   return { fold, result };
 }

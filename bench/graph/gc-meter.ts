@@ -7,8 +7,13 @@ import { PerformanceObserver } from 'node:perf_hooks';
 
 export interface Memory {
   readonly heapUsed: number;
+  /** Typed-array backing stores: outside V8's heap (and its limit), but memory all the same. */
+  readonly arrayBuffers: number;
   readonly rss: number;
 }
+
+/** What a structure holds: V8 heap plus the typed arrays it points to. */
+export const heldBytes = (m: Memory) => m.heapUsed + m.arrayBuffers;
 
 const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
 /**
@@ -46,10 +51,23 @@ export class GcMeter {
   }
 }
 
-export function memoryNow(): Memory {
+/**
+ * Memory after full GCs. V8 frees the backing stores of dead typed arrays on a background
+ * thread after a GC, so `arrayBuffers` right after one can still count megabytes of garbage:
+ * collect and wait until it stops falling (at most 10 rounds of 50 ms).
+ */
+export async function memoryNow(): Promise<Memory> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('bench/graph: run node with --expose-gc (memory is read after a GC)');
+  let last = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 10; round++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const { arrayBuffers } = process.memoryUsage();
+    if (arrayBuffers >= last) break;
+    last = arrayBuffers;
+  }
   gc();
-  const { heapUsed, rss } = process.memoryUsage();
-  return { heapUsed, rss };
+  const { heapUsed, arrayBuffers, rss } = process.memoryUsage();
+  return { heapUsed, arrayBuffers, rss };
 }

@@ -18,6 +18,9 @@ import { generateTopology, type TopologyOptions } from './topology.ts';
 
 export interface SideOptions extends TopologyOptions {
   readonly intervals: number;
+  readonly ringSample: number;
+  /** Stop after the fold: no analyses, no export. */
+  readonly foldOnly: boolean;
   readonly targets: number;
   readonly repeats: number;
   readonly k: number;
@@ -37,7 +40,8 @@ export interface SideResult {
   };
   readonly generateMs: number;
   readonly fold: FoldResult;
-  readonly analyses: AnalysesResult;
+  /** Undefined with `foldOnly`. */
+  readonly analyses: AnalysesResult | undefined;
 }
 
 export interface GraphExport {
@@ -77,19 +81,26 @@ async function main(o: SideOptions): Promise<SideResult> {
   progress(
     `topology: ${o.services} services, ${topology.calls.length} calls, ${topology.endpoints.length} endpoints`,
   );
-  const { fold, result: foldResult } = await measureFold(topology, o.intervals, o.seed, progress);
+  const { fold, result: foldResult } = await measureFold(
+    topology,
+    ...[o.intervals, o.seed, o.ringSample],
+    progress,
+  );
+  const { calls, endpoints, incident, incidentCaller } = topology;
+  const shape = { calls: calls.length, endpoints: endpoints.length, incident, incidentCaller };
+  if (o.foldOnly) {
+    return { type: 'result', topology: shape, generateMs, fold: foldResult, analyses: undefined };
+  }
   const targets = sampleIndices(topology.services.length, o.targets, o.seed).map(
     (i) => topology.services[i] as string,
   );
-  const { incident, incidentCaller } = topology;
   const { repeats, k, seed, shareTargets } = o;
   const settings = { targets, incident, incidentCaller, repeats, k, seed, shareTargets };
   const { result, answers } = await measureAnalyses(fold.graph(), settings, progress);
   exportGraph(fold.graph(), o, targets, answers);
-  const { calls, endpoints } = topology;
   return {
     type: 'result',
-    topology: { calls: calls.length, endpoints: endpoints.length, incident, incidentCaller },
+    topology: shape,
     generateMs,
     fold: foldResult,
     analyses: result,

@@ -5,7 +5,7 @@ import { machineLine } from '../xds-scale/report.ts';
 import type { AnalysesResult } from './analyses-bench.ts';
 import { comparisonTable, median, versionsLine } from './compare.ts';
 import type { FoldResult } from './fold-bench.ts';
-import { foldSummary, foldTable } from './fold-report.ts';
+import { foldParagraph, foldTable } from './fold-report.ts';
 import type { NetworkxOutcome } from './networkx.ts';
 import type { Options } from './options.ts';
 
@@ -31,9 +31,7 @@ export interface Report {
   readonly networkx: NetworkxOutcome;
 }
 
-const MiB = 2 ** 20;
 const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(v < 10 ? 2 : 1) : '–');
-const mib = (bytes: number) => (bytes / MiB).toFixed(0);
 const thousands = (v: number) => Math.round(v).toLocaleString('en-US');
 
 export function queriesTable(a: AnalysesResult): string {
@@ -66,19 +64,6 @@ export function analysesTable(a: AnalysesResult): string {
 
 const load = (l: readonly number[]) => l.map((v) => v.toFixed(2)).join(' / ');
 
-function foldParagraph(r: Report): string {
-  const f = foldSummary(r.fold);
-  const span = r.fold.intervals.length * 10;
-  const limit = r.defaultHeapLimitBytes;
-  const over = f.projectedSteadyBytes > limit ? 'over' : 'under';
-  return [
-    `**${thousands(f.windowsPerSecond)} windows/s** (${f.usPerWindow.toFixed(1)} µs/window) over ${thousands(f.windows)} windows; ${thousands(f.steadyWindowsPerSecond)} windows/s after the first interval (which also creates the nodes and edges). GC pauses take ${(f.gcShare * 100).toFixed(0)}% of the apply time.`,
-    `Retained by the fold after ${span} s of event time: **${mib(f.retainedBytes)} MiB** of heap, ${thousands(f.bytesPerEdge)} B per edge, ${thousands(f.bytesPerSketch)} B per latency sketch held.`,
-    `Once every latency ring is full (after an hour: ${thousands(r.fold.steadySketches)} bucket sketches) it would hold about **${mib(f.projectedSteadyBytes)} MiB** (extrapolated linearly in sketches held, not measured), ${over} the ${mib(limit)} MiB heap limit Node gives a process on this machine by default; the TypeScript side ran with \`--max-old-space-size=${r.options.heapMiB}\`.`,
-    'CPU / wall is the process CPU time (all threads) over the wall time: V8’s GC threads can lift it above 1; well under 1 means other processes had the cores and the times are inflated.',
-  ].join(' ');
-}
-
 export function markdown(r: Report): string {
   const o = r.options;
   const a = r.analyses;
@@ -98,7 +83,7 @@ export function markdown(r: Report): string {
     '',
     '## Fold: EdgeStats windows into the live graph',
     '',
-    foldParagraph(r),
+    foldParagraph(r.fold, r.defaultHeapLimitBytes, r.options.heapMiB),
     '',
     foldTable(r.fold),
     '',

@@ -14,7 +14,7 @@ import { getHeapStatistics } from 'node:v8';
 import { machineInfo } from '../xds-scale/machine.ts';
 import { machineLine } from '../xds-scale/report.ts';
 import { comparisonTable, versionsLine } from './compare.ts';
-import { foldSummary, foldTable } from './fold-report.ts';
+import { foldParagraph, foldSummary, foldTable } from './fold-report.ts';
 import type { SideOptions, SideResult } from './js-side.ts';
 import { runNetworkx } from './networkx.ts';
 import { type Options, parseOptions, usage } from './options.ts';
@@ -78,12 +78,16 @@ export async function runGraphBench(
   try {
     const exportPath = join(scratch, 'graph.json');
     const side = await runSide({ ...options, exportPath }, options.heapMiB);
+    const defaultHeapLimitBytes = getHeapStatistics().heap_size_limit;
+    const { generateMs, fold, analyses } = side;
+    if (analyses === undefined) {
+      const text = foldParagraph(fold, defaultHeapLimitBytes, options.heapMiB);
+      return void console.log([text, foldTable(fold)].join('\n\n'));
+    }
     progress(`networkx: ${options.python ?? 'skipped'}`);
     const networkx = await runNetworkx(options.python, exportPath, join(scratch, 'networkx.json'));
     const load = { start: loadStart, end: loadavg() };
-    const defaultHeapLimitBytes = getHeapStatistics().heap_size_limit;
     const { json, md, help, ...shown } = options;
-    const { generateMs, fold, analyses } = side;
     const report: Report = {
       benchmark: 'graph',
       ...{ date, command, machine, options: shown },
@@ -92,7 +96,7 @@ export async function runGraphBench(
       ...{ fold, analyses, networkx },
     };
     const f = foldSummary(fold);
-    const headline = `fold: ${Math.round(f.windowsPerSecond)} windows/s (${f.usPerWindow.toFixed(1)} µs/window), ${(f.retainedBytes / 2 ** 20).toFixed(0)} MiB retained`;
+    const headline = `fold: ${Math.round(f.windowsPerSecond)} windows/s (${f.usPerWindow.toFixed(1)} µs/window), ${(f.retainedBytes / 2 ** 20).toFixed(0)} MiB retained, ${(f.fullRingBytes / 2 ** 20).toFixed(0)} MiB at full rings`;
     const tables = [foldTable(fold), queriesTable(analyses), analysesTable(analyses)];
     console.log(
       [headline, ...tables, versionsLine(networkx), comparisonTable(analyses, networkx)].join(

@@ -1,7 +1,8 @@
-import { DDSketch } from '@datadog/sketches-js';
 import type { EdgeStats } from '../../schemas/gen/meshgraph/meshgraph/v1/edge_stats.ts';
+import type { CompactSketch } from './compact-sketch.ts';
 import { defaultHealthOptions, type HealthOptions } from './health.ts';
 import { horizonMs, horizons } from './model.ts';
+import type { SketchDecoder } from './sketch-codec.ts';
 
 /**
  * Options for {@link GraphFold} (fold.ts).
@@ -43,7 +44,7 @@ export type ResolvedFoldOptions = Required<Omit<GraphFoldOptions, 'health' | 'on
   Pick<GraphFoldOptions, 'onListenerError'> & { health: HealthOptions };
 
 /** Why a window was left out (see GraphFoldOptions); a self-call has no place in the graph. */
-export type IgnoreReason = 'windowSize' | 'tooOld' | 'future' | 'selfLoop';
+export type IgnoreReason = 'windowSize' | 'perInstance' | 'tooOld' | 'future' | 'selfLoop';
 
 export interface FoldCounters {
   folded: number;
@@ -113,11 +114,14 @@ export function checkWindow(stats: EdgeStats): void {
   }
 }
 
-/** The window's latency sketch, or undefined when it carries none (empty bytes). */
-export function decodeSketch(stats: EdgeStats): DDSketch | undefined {
+/**
+ * The window's latency sketch, or undefined when it carries none (empty bytes); its mapping is
+ * then `decoder.mapping`.
+ */
+export function decodeSketch(stats: EdgeStats, decoder: SketchDecoder): CompactSketch | undefined {
   if (stats.latencySketch.length === 0) return undefined;
   try {
-    return DDSketch.fromProto(stats.latencySketch);
+    return decoder.decode(stats.latencySketch);
   } catch (error) {
     const head = Buffer.from(stats.latencySketch.subarray(0, 16)).toString('hex');
     throw new GraphFoldError(

@@ -1,5 +1,5 @@
-import type { DDSketch } from '@datadog/sketches-js';
 import type { EdgeStats } from '../../schemas/gen/meshgraph/meshgraph/v1/edge_stats.ts';
+import type { CompactSketch } from './compact-sketch.ts';
 import { EdgeAccumulator } from './edge-accumulator.ts';
 import type { ChangeListener } from './events.ts';
 import {
@@ -15,6 +15,7 @@ import {
 } from './fold-options.ts';
 import { GraphWriter } from './graph-writer.ts';
 import { edgeKey, endpointNode, horizonMs, ingressNode, type ServiceGraph } from './model.ts';
+import { type KeyMapping, SketchDecoder } from './sketch-codec.ts';
 import { type GraphSnapshot, snapshotOf } from './snapshot.ts';
 import { WindowDedup } from './window-dedup.ts';
 
@@ -40,7 +41,7 @@ const longestHorizonMs = horizonMs['1h'];
  */
 export class GraphFold {
   readonly #edges = new Map<string, EdgeAccumulator>();
-  readonly #dedup = new WindowDedup();
+  readonly #dedup: WindowDedup;
   readonly #o: ResolvedFoldOptions;
   readonly #writer: GraphWriter;
   #clock = Number.NEGATIVE_INFINITY;
@@ -48,10 +49,13 @@ export class GraphFold {
   #advancedTo = Number.NEGATIVE_INFINITY;
   #wallMs: number | undefined;
   #sinceMs = Number.POSITIVE_INFINITY;
-  #gamma: number | undefined;
+  readonly #decoder = new SketchDecoder();
+  /** The first sketch's mapping: every sketch folded has its accuracy (see #decode). */
+  #mapping: KeyMapping | undefined;
   readonly #counts = { folded: 0, duplicates: 0 };
   readonly #ignored: Record<IgnoreReason, number> = {
     windowSize: 0,
+    perInstance: 0,
     tooOld: 0,
     future: 0,
     selfLoop: 0,
@@ -59,6 +63,8 @@ export class GraphFold {
 
   constructor(options: GraphFoldOptions = {}) {
     this.#o = resolveFoldOptions(options);
+    const windowMs = this.#o.windowSeconds * 1000;
+    this.#dedup = new WindowDedup(windowMs, longestHorizonMs + windowMs);
     const { health, statsEventIntervalMs, onListenerError } = this.#o;
     this.#writer = new GraphWriter(health, statsEventIntervalMs, onListenerError);
   }
@@ -89,6 +95,8 @@ export class GraphFold {
     const startMs = stats.windowStartMs;
     const endMs = startMs + stats.windowSeconds * 1000;
     if (stats.windowSeconds !== this.#o.windowSeconds) return this.#ignore('windowSize');
+    // One calling instance's share of an edge (for the policy): the edge's window counts it.
+    if (stats.sourceInstance !== '') return this.#ignore('perInstance');
     // Older windows weigh little even at 1 h, and the replay guard no longer remembers them.
     if (endMs <= this.#clock - longestHorizonMs) return this.#ignore('tooOld');
     if (this.#wallMs !== undefined && startMs > this.#wallMs + this.#o.maxFutureMs) {
@@ -123,7 +131,7 @@ export class GraphFold {
       this.#edges.set(key, edge);
     }
     const counts = { requests: stats.requests, errors: stats.status5xx + stats.noResponse };
-    edge.add(counts, sketch, startMs, endMs, at);
+    edge.add(counts, sketch, this.#mapping, startMs, endMs, at);
     w.upsertEdge(key, ends, edge.stats(at, this.#sinceMs), endMs, at);
     w.refreshHealth(ends.target, at);
     this.#counts.folded++;
@@ -162,14 +170,16 @@ export class GraphFold {
     return false;
   }
 
-  #decode(stats: EdgeStats): DDSketch | undefined {
-    const sketch = decodeSketch(stats);
-    if (sketch === undefined) return undefined;
-    this.#gamma ??= sketch.mapping.gamma;
-    if (sketch.mapping.gamma !== this.#gamma) {
+  #decode(stats: EdgeStats): CompactSketch | undefined {
+    const sketch = decodeSketch(stats, this.#decoder);
+    const mapping = this.#decoder.mapping;
+    if (sketch === undefined || mapping === undefined) return undefined;
+    this.#mapping ??= mapping;
+    const { gamma } = this.#mapping;
+    if (mapping.gamma !== gamma) {
       const accuracy = (g: number) => ((g - 1) / (g + 1)).toPrecision(3);
       throw new GraphFoldError(
-        `GraphFold.apply: latency_sketch of ${describeWindow(stats)} has relative accuracy ${accuracy(sketch.mapping.gamma)}, but this fold holds sketches of ${accuracy(this.#gamma)}; they cannot merge`,
+        `GraphFold.apply: latency_sketch of ${describeWindow(stats)} has relative accuracy ${accuracy(mapping.gamma)}, but this fold holds sketches of ${accuracy(gamma)}; they cannot merge`,
       );
     }
     return sketch;

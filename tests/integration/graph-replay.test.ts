@@ -109,7 +109,7 @@ describe('startGraphView: edge-stats.v1 → live graph (real Kafka)', () => {
     expect(view.fold.counters()).toMatchObject({
       folded: 6,
       duplicates: 1,
-      ignored: { windowSize: 1, tooOld: 0, future: 0, selfLoop: 0 },
+      ignored: { windowSize: 1, perInstance: 0, tooOld: 0, future: 0, selfLoop: 0 },
     });
     const s = g.getEdgeAttribute('frontend→catalog', 'stats')['1m'];
     expect(s.rate).toBeCloseTo(5, 9); // 50 per 10 s, exactly: the fold watched since T − 60 s

@@ -78,7 +78,11 @@ describe('bench/graph options', () => {
   });
 });
 
-const memory = (heapMiB: number) => ({ heapUsed: heapMiB * 2 ** 20, rss: 2 * heapMiB * 2 ** 20 });
+const memory = (heapMiB: number, typedMiB = 0) => ({
+  heapUsed: heapMiB * 2 ** 20,
+  arrayBuffers: typedMiB * 2 ** 20,
+  rss: 2 * heapMiB * 2 ** 20,
+});
 const fold: FoldResult = {
   baseline: memory(10),
   intervals: [
@@ -99,14 +103,17 @@ const fold: FoldResult = {
       gcMs: 10,
       cpuMs: 90,
       advanceMs: 5,
-      memory: memory(110),
+      memory: memory(100, 10),
       sketches: 400,
     },
   ],
   nodes: 50,
   edges: 100,
   folded: 2000,
-  steadySketches: 600,
+  fullRings: {
+    ...{ streams: 10, intervals: 420, edges: 10, nodes: 12, wallMs: 1000 },
+    ...{ sketches: 210, windowsRemembered: 3600, before: memory(100, 10), after: memory(108, 12) },
+  },
 };
 const q = (values: number[], sizes: number[]) => ({
   latencyMs: summarize(values),
@@ -171,8 +178,10 @@ describe('bench/graph report', () => {
     expect(f.retainedBytes).toBe(100 * 2 ** 20);
     expect(f.bytesPerEdge).toBe(2 ** 20);
     expect(f.bytesPerSketch).toBe(2 ** 18);
-    // 0.5 MiB per sketch added (60 → 110 MiB for 300 → 400), 200 more to come.
-    expect(f.projectedSteadyBytes).toBe(200 * 2 ** 20);
+    // Full rings: 10 MiB (8 heap + 2 typed arrays) over the sample's 10 edges, scaled to 100.
+    expect(f.fullRingBytesPerEdge).toBe(2 ** 20);
+    expect(f.fullRingBytes).toBe(100 * 2 ** 20);
+    expect(f.fullRingHeapBytes).toBe(80 * 2 ** 20);
   });
 
   it('compares with networkx row by row, ratios as networkx / meshgraph', () => {
@@ -224,12 +233,13 @@ describe('bench/graph report', () => {
       '- Command: `npx tsx bench/graph/run.ts`',
       '- Date: 2026-01-01T00:00:00.000Z',
       '**6,667 windows/s** (150.0 µs/window)',
-      '| 2 | 1,000 | 100.0 | 100.0 | 10,000 | 10.0 | 0.90 | 5.00 | 110 | 220 | 400 |',
+      '| 2 | 1,000 | 100.0 | 100.0 | 10,000 | 10.0 | 0.90 | 5.00 | 100 | 10 | 200 | 400 |',
       '| **full set** | all of the above, back to back | 30.0 | 11.0 | 10.0 | |',
       'GC pauses within a full-set run: median 2.00 ms. CPU / wall per run (as above): 1.00, 0.50, 1.00, 1.00.',
       'after the first interval (which also creates the nodes and edges). GC pauses take 10% of the apply time.',
       'max RSS 64 MiB; CPU / wall 0.99',
-      'about **200 MiB** (extrapolated linearly in sketches held, not measured), over the 150 MiB',
+      'Once every latency ring is full: **100 MiB** (80 MiB of it heap, under the 150 MiB heap limit',
+      'measured on 10 of the 100 edges folded for 70 minutes of event time (21 sketches and 360 remembered windows per edge at the end, 1 s) and scaled to 100 edges',
       '| blast radius with traffic shares, p50 of 2 nodes | + scipy.sparse.linalg.spsolve | 1.00 | 8.00 | ×8.00 | max abs diff 2.0e-15 |',
       '| PageRank (weighted by rate) | pagerank(weight="rate") | 2.00 | 1.00 | ×0.50 |',
     ]) {

@@ -168,13 +168,20 @@ describe('GraphFold: replays and bounds', () => {
     expect(f.counters().ignored.tooOld).toBe(1);
   });
 
-  it('ignores 1-s windows, self-calls and windows far ahead of the wall clock', () => {
+  it('ignores 1-s windows, per-instance windows, self-calls and windows far ahead of the wall clock', () => {
     const f = fold();
     f.advance(T0);
     expect(f.apply(win({ startMs: T0, seconds: 1 }))).toBe(false);
+    expect(f.apply({ ...win({ startMs: T0 }), sourceInstance: '10.0.0.1:80' })).toBe(false);
     expect(f.apply(win({ startMs: T0, source: 'catalog' }))).toBe(false);
     expect(f.apply(win({ startMs: T0 + 3_600_000 }))).toBe(false);
-    expect(f.counters().ignored).toEqual({ windowSize: 1, tooOld: 0, future: 1, selfLoop: 1 });
+    expect(f.counters().ignored).toEqual({
+      windowSize: 1,
+      perInstance: 1,
+      tooOld: 0,
+      future: 1,
+      selfLoop: 1,
+    });
     expect(f.graph().order).toBe(0);
   });
 

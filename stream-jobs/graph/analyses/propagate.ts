@@ -31,11 +31,18 @@ export class LinearSystem {
 
   /** Adds row `constant.length`: x[i] = min(1, constant + Σ weight·x[column]). */
   addRow(constant: number, terms: Iterable<readonly [column: number, weight: number]>): void {
+    for (const [j, w] of terms) this.addTerm(j, w);
+    this.endRow(constant);
+  }
+
+  /** Row by row without a terms array: addTerm for each term, then endRow with the constant. */
+  addTerm(column: number, weight: number): void {
+    this.column.push(column);
+    this.weight.push(weight);
+  }
+
+  endRow(constant: number): void {
     this.constant.push(constant);
-    for (const [j, w] of terms) {
-      this.column.push(j);
-      this.weight.push(w);
-    }
     this.start.push(this.column.length);
   }
 }
