@@ -55,11 +55,24 @@ export interface Downstream {
   body?: unknown;
 }
 
+/** The request header naming the calling service (the collector's default `sourceHeader`). */
+export const sourceHeader = 'x-meshgraph-source';
+/**
+ * The request header naming the calling instance, `host:port` as its own cluster lists it (the
+ * collector's default `sourceInstanceHeader`): what lets the policy tell which endpoints of a
+ * cluster depend on a degraded service (stream-jobs/policy/README.md, dependency health).
+ */
+export const sourceInstanceHeader = 'x-meshgraph-source-instance';
+
 /**
  * Options for {@link startService}.
  * - `name` (string, required): the service name, sent as `x-meshgraph-source` on every
  *   downstream call (Envoy logs it, so the collector knows the caller).
  * - `port` (number, default 0: any free port): where it listens, on 127.0.0.1.
+ * - `instance` (string, default `127.0.0.1:<the port it listens on>`, the endpoint
+ *   meshYamlFor lists it as): this instance as its cluster's endpoint list names it, sent as
+ *   `x-meshgraph-source-instance` on every downstream call. Set it when the cluster reaches the
+ *   service under another address (a proxy in front, another host name).
  * - `downstream` (Downstream[], default []): called in parallel on each request.
  * - `envoyPort` (number, required): the Envoy listener every downstream call goes through.
  * - `serviceTimeMs` (() => number, default 1–3 ms uniform): own work per request.
@@ -69,6 +82,7 @@ export interface Downstream {
 export interface ServiceOptions {
   name: string;
   port?: number;
+  instance?: string;
   downstream?: Downstream[];
   envoyPort: number;
   serviceTimeMs?: () => number;
@@ -79,6 +93,8 @@ export interface ServiceOptions {
 export interface RunningService {
   readonly name: string;
   readonly port: number;
+  /** `host:port` as sent in `x-meshgraph-source-instance`. */
+  readonly instance: string;
   readonly fault: FaultControl;
   close(): Promise<void>;
 }
@@ -99,10 +115,17 @@ export function closeServer(server: http.Server): Promise<void> {
   return closed;
 }
 
+/** Who is calling: the service and its instance, sent with every downstream call. */
+interface Caller {
+  readonly name: string;
+  readonly instance: string;
+}
+
 /** Calls one downstream through Envoy; resolves to its status, 0 for a network failure. */
 function call(
   agent: http.Agent,
-  options: ServiceOptions,
+  envoyPort: number,
+  caller: Caller,
   downstream: Downstream,
   timeoutMs: number,
 ): Promise<number> {
@@ -111,13 +134,14 @@ function call(
     const request = http.request(
       {
         host: '127.0.0.1',
-        port: options.envoyPort,
+        port: envoyPort,
         path: downstream.path,
         method: body === undefined ? 'GET' : 'POST',
         agent,
         timeout: timeoutMs,
         headers: {
-          'x-meshgraph-source': options.name,
+          [sourceHeader]: caller.name,
+          [sourceInstanceHeader]: caller.instance,
           ...(body !== undefined && { 'content-type': 'application/json' }),
         },
       },
@@ -143,6 +167,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const serviceTimeMs = options.serviceTimeMs ?? (() => 1 + Math.random() * 2);
   const timeoutMs = options.timeoutMs ?? 5_000;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  // Known once listening; requests (and so downstream calls) only come after that.
+  const caller = { name: options.name, instance: options.instance ?? '' };
   const server = http.createServer((req, res) => {
     req.resume();
     void (async () => {
@@ -151,7 +177,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       if (fault.fails()) status = 503;
       else {
         const chosen = (options.downstream ?? []).filter((d) => Math.random() < (d.weight ?? 1));
-        const statuses = await Promise.all(chosen.map((d) => call(agent, options, d, timeoutMs)));
+        const statuses = await Promise.all(
+          chosen.map((d) => call(agent, options.envoyPort, caller, d, timeoutMs)),
+        );
         if (statuses.some((s) => s < 200 || s >= 300)) status = 502;
       }
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -159,9 +187,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     })();
   });
   const port = await listen(server, options.port ?? 0);
+  caller.instance = options.instance ?? `127.0.0.1:${port}`;
   return {
     name: options.name,
     port,
+    instance: caller.instance,
     fault,
     async close() {
       agent.destroy();

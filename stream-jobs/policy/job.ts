@@ -60,12 +60,13 @@ export class PolicyJob {
   readonly #managed = new Map<string, Managed>();
   /** Clusters of the mesh config with `policy: static`: overrides name them as not adaptive. */
   #static = new Set<string>();
-  readonly #buffer = new ObservationBuffer();
+  readonly #buffer: ObservationBuffer;
   readonly #refreshMs: number;
   #pendingClear = new Set<string>();
 
   constructor(readonly options: PolicyJobOptions) {
     this.#refreshMs = options.refreshMs ?? 10_000;
+    this.#buffer = new ObservationBuffer(options.policy);
   }
 
   /** Adopts a mesh config: new adaptive clusters start fresh, removed ones are cleared. */
@@ -103,7 +104,10 @@ export class PolicyJob {
     }
   }
 
-  /** Feeds one edge-stats.v1 message; windows of unmanaged clusters are ignored. */
+  /**
+   * Feeds one edge-stats.v1 message: the endpoint windows of managed clusters, and the instance
+   * windows of calls their endpoints make (dependency health); anything else is ignored.
+   */
   observe(stats: EdgeStats): void {
     this.#buffer.add(stats, (cluster) => this.#managed.has(cluster));
   }

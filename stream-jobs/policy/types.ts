@@ -28,8 +28,9 @@ export interface ClusterObservation {
   readonly endpoints: readonly EndpointObservation[];
   /**
    * Health of what each endpoint depends on, 0 (all its dependencies failing) .. 1 (healthy),
-   * from the service graph; an endpoint left out counts as 1. This is how the policy prefers
-   * endpoints whose own dependencies are healthy when one behind some of them degrades.
+   * from the calls the endpoint itself makes (observations.ts, `dependencyHealthOf`); an
+   * endpoint left out counts as 1. This is how the policy prefers endpoints whose own
+   * dependencies are healthy when one behind some of them degrades.
    */
   readonly dependencyHealth?: ReadonlyMap<string, number>;
 }

@@ -43,7 +43,79 @@ function second(job: PolicyJob, startMs: number, latencyMs: (endpoint: string) =
   }
 }
 
+/**
+ * One second of the calls c's endpoints make to cluster d: 50 each at 10 ms, the share
+ * `errorRate(endpoint)` failing (instance windows, as the rollup emits them).
+ */
+function callsSecond(job: PolicyJob, startMs: number, errorRate: (endpoint: string) => number) {
+  for (const endpoint of endpoints) {
+    const errors = Math.round(50 * errorRate(endpoint));
+    job.observe(
+      EdgeStats.fromPartial({
+        sourceService: 'c',
+        sourceInstance: endpoint,
+        destinationCluster: 'd',
+        windowStartMs: startMs,
+        windowSeconds: 1,
+        requests: 50,
+        status2xx: 50 - errors,
+        status5xx: errors,
+        durationSumUs: 50 * 10_000,
+      }),
+    );
+  }
+}
+
 describe('PolicyJob', () => {
+  it('prefers the endpoints whose dependencies are healthy, and recovers with them', () => {
+    const job = new PolicyJob({ policy: defaultPolicyOptions });
+    job.setConfig(config('adaptive'));
+    const behindBad = new Set(endpoints.slice(0, 2));
+    const weights = () => job.current()[0]?.endpoints.map((e) => e.weight);
+    let t = 0;
+    // Own statistics identical throughout; e1 and e2's calls to d fail half the time.
+    for (; t < 20; t++) {
+      second(job, t * 1000, () => 10);
+      callsSecond(job, t * 1000, (e) => (behindBad.has(e) ? 0.5 : 0));
+      job.tick(t * 1000 + 2_500);
+    }
+    const [decision] = job.current();
+    expect(decision?.endpoints.map((e) => e.inputs.dependencyHealth)).toEqual([
+      expect.closeTo(0.5, 3),
+      expect.closeTo(0.5, 3),
+      1,
+      1,
+    ]);
+    const [w1, w2, w3, w4] = weights() ?? [];
+    expect(w3).toBe(128);
+    expect(w4).toBe(128);
+    // health 0.5 costs 1 + 3 × 0.5 = 2.5× the best: about five levels down (weight 23)
+    expect(w1).toBeLessThanOrEqual(32);
+    expect(w1).toBeGreaterThan(defaultPolicyOptions.minWeight);
+    expect(w2).toBe(w1);
+    expect(decision?.endpoints[0]?.reason).toBe('adaptive');
+    // d heals for everyone: the weights climb back to equal.
+    for (; t < 60; t++) {
+      second(job, t * 1000, () => 10);
+      callsSecond(job, t * 1000, () => 0);
+      job.tick(t * 1000 + 2_500);
+    }
+    expect(weights()).toEqual([128, 128, 128, 128]);
+  });
+
+  it('a dependency every endpoint shares cancels out', () => {
+    const job = new PolicyJob({ policy: defaultPolicyOptions });
+    job.setConfig(config('adaptive'));
+    for (let t = 0; t < 20; t++) {
+      second(job, t * 1000, () => 10);
+      callsSecond(job, t * 1000, () => 0.5);
+      job.tick(t * 1000 + 2_500);
+    }
+    const [decision] = job.current();
+    expect(decision?.endpoints.map((e) => e.weight)).toEqual([128, 128, 128, 128]);
+    expect(decision?.endpoints[0]?.inputs.dependencyHealth).toBeCloseTo(0.5, 3);
+  });
+
   it('publishes a changed decision and records it; a steady one only every refresh', () => {
     const job = new PolicyJob({ policy: defaultPolicyOptions, refreshMs: 10_000 });
     job.setConfig(config('adaptive'));

@@ -56,6 +56,38 @@ describe('the policy on a simulated 4-endpoint cluster', () => {
     );
   });
 
+  // Graph-aware (issue #6): the endpoint's own answers stay fine, the calls it makes to its
+  // dependency fail half the time; the job's dependency health (observations.ts) costs it 2.5×.
+  it.each([
+    [2, 1],
+    [3, 2],
+  ])(
+    'lag %i s, seed %i: an endpoint behind a failing dependency loses most traffic',
+    (lagS, seed) => {
+      const run = simulate({
+        seconds: 120,
+        rateRps: 200,
+        lagS,
+        seed,
+        dependencyFaults: [{ index: 1, errorRate: 0.5, fromS: 20, toS: 60 }],
+      });
+      for (let t = 35; t <= 60; t++) expect(shareOf(run, 1, t)).toBeLessThan(0.15);
+      for (let t = 90; t <= 120; t++) expect(shareOf(run, 1, t)).toBeGreaterThan(0.2);
+      expect(
+        reversals(run.filter((s) => s.t >= 60).map((s) => s.weights[1] ?? 0)),
+      ).toBeLessThanOrEqual(1);
+      for (const s of run.filter((s) => !s.reasons.includes('stale'))) {
+        for (const i of [0, 2, 3]) expect(s.weights[i]).toBe(128);
+      }
+    },
+  );
+
+  it('keeps the weights equal when a dependency fails behind every endpoint', () => {
+    const everyone = [0, 1, 2, 3].map((index) => ({ index, errorRate: 0.5, fromS: 20, toS: 60 }));
+    const run = simulate({ seconds: 90, rateRps: 200, dependencyFaults: everyone });
+    for (const s of run) expect(new Set(s.weights).size).toBe(1);
+  });
+
   it('with no fault, never changes a weight in ten minutes', () => {
     for (const rateRps of [50, 200]) {
       const run = simulate({ seconds: 600, rateRps, seed: 3 });

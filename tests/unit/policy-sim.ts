@@ -6,6 +6,11 @@ import { mulberry32 } from '../../lib/random.ts';
  * windows do.
  */
 import { type ClusterPolicyState, decide } from '../../stream-jobs/policy/math/decide.ts';
+import {
+  type CallTotals,
+  dependencyHealthOf,
+  dependencyWindowMs,
+} from '../../stream-jobs/policy/observations.ts';
 import { defaultPolicyOptions, type PolicyOptions } from '../../stream-jobs/policy/options.ts';
 import type {
   ClusterObservation,
@@ -41,6 +46,18 @@ export interface SimOptions {
   readonly atCompletion?: boolean;
   /** How much slower the `slow` fault makes an endpoint (default 5, S1). */
   readonly slowFactor?: number;
+  /**
+   * Each request an endpoint serves makes one call to a dependency `db`, at 5 ms; the endpoint
+   * hides the call's failure (its own answer is fine). Endpoint index → the share of its calls
+   * failing for t in [fromS, toS). The calls reach the policy as the job derives them:
+   * dependencyHealthOf over the last dependencyWindowMs of windows. None: no calls simulated.
+   */
+  readonly dependencyFaults?: readonly {
+    index: number;
+    errorRate: number;
+    fromS: number;
+    toS: number;
+  }[];
 }
 
 export interface SimSecond {
@@ -67,6 +84,10 @@ export function simulate(sim: SimOptions): SimSecond[] {
   const faultAt = (i: number, t: number): FaultKind =>
     sim.faults?.find((f) => f.index === i && t >= f.fromS && t < f.toS)?.kind ?? 'none';
 
+  const dependencyErrorRate = (i: number, t: number) =>
+    sim.dependencyFaults?.find((f) => f.index === i && t >= f.fromS && t < f.toS)?.errorRate ?? 0;
+  /** Per second, per endpoint: its calls to the dependency (when dependencyFaults is set). */
+  const calls: CallTotals[][] = [];
   /** Per window (second of completion), per endpoint: the requests' latencies and errors. */
   const windows: Served[][] = [];
   const windowOf = (t: number) => {
@@ -95,6 +116,14 @@ export function simulate(sim: SimOptions): SimSecond[] {
       }
       return requests;
     });
+    if (sim.dependencyFaults) {
+      calls[t] = arrived.map((requests, i) => {
+        let errors = 0;
+        const rate = dependencyErrorRate(i, t);
+        for (let r = 0; r < requests; r++) if (rate > 0 && random() < rate) errors++;
+        return { requests, errors, durationSumUs: requests * 5_000 };
+      });
+    }
     const ready = t - lag;
     const observation: ClusterObservation | undefined =
       ready >= 0
@@ -102,6 +131,9 @@ export function simulate(sim: SimOptions): SimSecond[] {
             cluster: 'llm',
             dataUpToMs: T0 + (ready + 1) * 1000,
             endpoints: windowOf(ready).map((w, i) => observe(names[i] ?? '', w)),
+            ...(sim.dependencyFaults && {
+              dependencyHealth: healthOf(calls, ready, names, options),
+            }),
           }
         : undefined;
     const nowMs = T0 + (t + 1) * 1000;
@@ -128,6 +160,29 @@ export function simulate(sim: SimOptions): SimSecond[] {
     });
   }
   return out;
+}
+
+/** The job's view of the calls: dependency health over the windows of the last few seconds. */
+function healthOf(
+  calls: readonly CallTotals[][],
+  ready: number,
+  names: readonly string[],
+  options: PolicyOptions,
+): Map<string, number> {
+  const sums = new Map(names.map((name) => [name, { requests: 0, errors: 0, durationSumUs: 0 }]));
+  for (let t = Math.max(0, ready - dependencyWindowMs / 1000 + 1); t <= ready; t++) {
+    calls[t]?.forEach((c, i) => {
+      const sum = sums.get(names[i] ?? '');
+      if (!sum) return;
+      sum.requests += c.requests;
+      sum.errors += c.errors;
+      sum.durationSumUs += c.durationSumUs;
+    });
+  }
+  return dependencyHealthOf(
+    new Map([...sums].map(([name, sum]) => [name, new Map([['db', sum]])])),
+    options,
+  );
 }
 
 interface Served {
