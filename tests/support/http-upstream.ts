@@ -12,18 +12,18 @@ export interface TestUpstream {
 /**
  * A local HTTP server that answers every request with its own name: proof of where a request
  * went. `delayMs` (() => number, default none): how long each answer waits, for latency tests;
- * `status` (() => number, default 200): each answer's status, for error tests.
+ * `status` ((request) => number, default 200): each answer's status, for error tests.
  */
 export async function startUpstream(
   name: string,
-  options: { delayMs?: () => number; status?: () => number } = {},
+  options: { delayMs?: () => number; status?: (request: http.IncomingMessage) => number } = {},
 ): Promise<TestUpstream> {
   let hits = 0;
   const server = http.createServer((request, response) => {
     hits++;
     request.resume();
     const answer = () => {
-      response.writeHead(options.status?.() ?? 200, {
+      response.writeHead(options.status?.(request) ?? 200, {
         'content-type': 'text/plain',
         'x-upstream': name,
       });

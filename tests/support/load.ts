@@ -62,6 +62,7 @@ export function startLoad(options: {
   rate: number;
   path?: string;
   maxRequests?: number;
+  headers?: http.OutgoingHttpHeaders;
 }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const result = emptyResult();
@@ -72,7 +73,7 @@ export function startLoad(options: {
   const tick = () => {
     const due = Math.floor(((performance.now() - started) * options.rate) / 1000);
     while (result.sent < due && result.sent < max) {
-      const done = requestOnce(agent, options.port, options.path ?? '/', result);
+      const done = requestOnce(agent, options.port, options.path ?? '/', result, options.headers);
       inflight.add(done);
       void done.then(() => inflight.delete(done));
     }

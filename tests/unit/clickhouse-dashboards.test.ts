@@ -129,6 +129,7 @@ describe('migration files', () => {
       [3, 2],
       [4, 2],
       [5, 1],
+      [6, 1],
     ]);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'meshgraph-migrations-'));
     try {
