@@ -4,20 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type FaultKind, type SimSecond, simulate } from './policy-sim.ts';
-import { acceptanceRecoveryS, benchSetup, reportFault } from './policy-sim-report.ts';
-
-/** Direction reversals of a weight series (as bench/loop counts them): 0 → 8 → 0 → 8 is two. */
-function reversals(weights: readonly number[]): number {
-  let direction = 0;
-  let count = 0;
-  for (let i = 1; i < weights.length; i++) {
-    const d = Math.sign((weights[i] ?? 0) - (weights[i - 1] ?? 0));
-    if (d === 0) continue;
-    if (direction !== 0 && d !== direction) count++;
-    direction = d;
-  }
-  return count;
-}
+import { acceptanceRecoveryS, benchSetup, reportFault, reversals } from './policy-sim-report.ts';
 
 const shareOf = (run: readonly SimSecond[], index: number, t: number) =>
   run[t - 1]?.shares[index] ?? Number.NaN;

@@ -66,7 +66,7 @@ export const acceptanceSetup = (phaseS: number): Setup => ({
 const warmupS = 10;
 const settleS = 10;
 
-/** Direction reversals of a weight series (as bench/loop counts them). */
+/** Direction reversals of a weight series (as bench/loop counts them): 0 → 8 → 0 → 8 is two. */
 export function reversals(weights: readonly number[]): number {
   let direction = 0;
   let count = 0;
