@@ -1,15 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ClickHouseStore, openStore } from '../../lib/clickhouse/store.ts';
+import type { ClickHouseStore } from '../../lib/clickhouse/store.ts';
 import { createLogger } from '../../lib/log.ts';
 import { freePort } from '../../stack/ports.ts';
-import { type RunningCollector, startCollector } from '../../stream-jobs/collector/start.ts';
-import { startRollup } from '../../stream-jobs/rollup/start.ts';
 import { startUpstream, type TestUpstream } from '../support/http-upstream.ts';
 import { sendRequests } from '../support/load.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { startTestPipeline, type TestPipeline } from '../support/pipeline.ts';
+import type { TestStack } from '../support/stack.ts';
 import { startAdsEnvoy, startXds, waitFor, type XdsTestServer } from '../support/xds.ts';
 
 // The whole traffic pipeline with real components: Envoy (configured by our xds-server) logs
@@ -20,24 +16,17 @@ const log = createLogger('test-pipeline', { level: process.env.MESHGRAPH_LOG_LEV
 const requestsPerEdge = 2500;
 
 describe('Envoy → collector → Kafka → rollup → ClickHouse', () => {
-  let kafka: TestStack;
-  let collector: RunningCollector;
-  let rollup: { close(): Promise<void> };
   let xds: XdsTestServer;
   let envoy: TestStack;
   let upstreams: TestUpstream[];
+  let pipeline: TestPipeline;
   let store: ClickHouseStore;
-  let dir: string;
   let listenerPort: number;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'meshgraph-pipeline-'));
-    kafka = await startTestStack({ kafka: true });
-    const brokers = kafka.kafka?.brokers as string[];
-    collector = await startCollector({ brokers, grpcAddress: '127.0.0.1:0', adminPort: 0, log });
-    const clickhouseUrl = `chdb://${path.join(dir, 'clickhouse')}`;
-    rollup = await startRollup({ brokers, clickhouseUrl, adminPort: 0, log });
-    store = await openStore(clickhouseUrl, log);
+    pipeline = await startTestPipeline('pipeline', log);
+    store = pipeline.store;
+    const { collector } = pipeline;
     // A spread of service times so the p99 is not trivial: mostly fast, a slow tail.
     const delay = () => (Math.random() < 0.05 ? 20 + Math.random() * 60 : Math.random() * 8);
     upstreams = await Promise.all(['a', 'b', 'c'].map((n) => startUpstream(n, { delayMs: delay })));
@@ -59,12 +48,8 @@ accessLog: { collector: "127.0.0.1:${collector.grpcPort}" }
   afterAll(async () => {
     await envoy?.stop();
     await xds?.stop();
-    await collector?.close();
-    await rollup?.close();
-    await store?.close();
-    await kafka?.stop();
     await Promise.all((upstreams ?? []).map((u) => u.close()));
-    rmSync(dir, { recursive: true, force: true });
+    await pipeline?.close();
   });
 
   it('5,000 requests become exactly 5,000 rows, rollups sum per edge, the sketch p99 is within 2%', async () => {

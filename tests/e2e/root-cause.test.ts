@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   demoTopology,
@@ -8,16 +5,15 @@ import {
   type RunningFleet,
   startFleet,
 } from '../../demo/fleet/topology.ts';
-import { type ClickHouseStore, openStore } from '../../lib/clickhouse/store.ts';
+import type { ClickHouseStore } from '../../lib/clickhouse/store.ts';
 import { createLogger } from '../../lib/log.ts';
 import { freePort } from '../../stack/ports.ts';
-import { type RunningCollector, startCollector } from '../../stream-jobs/collector/start.ts';
 import { rootCause } from '../../stream-jobs/graph/analyses/root-cause.ts';
 import type { ServiceGraph } from '../../stream-jobs/graph/model.ts';
 import { type GraphView, startGraphView } from '../../stream-jobs/graph/replay.ts';
-import { startRollup } from '../../stream-jobs/rollup/start.ts';
 import { startLoad } from '../support/load.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { startTestPipeline, type TestPipeline, waitForEnvoyAnswer } from '../support/pipeline.ts';
+import type { TestStack } from '../support/stack.ts';
 import { startAdsEnvoy, startXds, waitFor, type XdsTestServer } from '../support/xds.ts';
 
 // Issue 5's end-to-end case: the demo fleet behind a real Envoy (configured over ADS by our
@@ -43,38 +39,27 @@ function errorRate1m(graph: ServiceGraph, source: string, target: string): numbe
 }
 
 describe('root cause of a deep fault, end to end', () => {
-  let dir: string;
-  let kafka: TestStack;
-  let collector: RunningCollector;
-  let rollup: { close(): Promise<void> };
   let view: GraphView;
   let fleet: RunningFleet;
   let xds: XdsTestServer;
   let envoy: TestStack;
   let envoyPort: number;
+  let pipeline: TestPipeline;
   let store: ClickHouseStore;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'meshgraph-root-cause-'));
-    kafka = await startTestStack({ kafka: true });
-    const brokers = kafka.kafka?.brokers as string[];
-    collector = await startCollector({ brokers, grpcAddress: '127.0.0.1:0', adminPort: 0, log });
-    const clickhouseUrl = `chdb://${path.join(dir, 'clickhouse')}`;
-    rollup = await startRollup({ brokers, clickhouseUrl, adminPort: 0, log });
-    store = await openStore(clickhouseUrl, log);
+    pipeline = await startTestPipeline('root-cause', log);
+    store = pipeline.store;
+    const { collector } = pipeline;
     // Default fold options: 10-s windows, the clock following the newest window end.
-    view = await startGraphView({ brokers, log });
+    view = await startGraphView({ brokers: pipeline.brokers, log });
     await view.ready;
     envoyPort = await freePort();
     fleet = await startFleet(demoTopology, { envoyPort });
     xds = await startXds(meshYamlFor(demoTopology, fleet.ports, collector.grpcPort, envoyPort));
     envoy = await startAdsEnvoy(xds);
     // Envoy answers on the listener only once LDS, RDS, CDS and EDS have all arrived.
-    await waitFor('the fleet answering through Envoy', async () => {
-      const response = await fetch(`http://127.0.0.1:${envoyPort}/web`).catch(() => undefined);
-      await response?.body?.cancel();
-      return response?.status === 200 ? true : undefined;
-    });
+    await waitForEnvoyAnswer(envoyPort, '/web', 'the fleet');
   });
 
   afterAll(async () => {
@@ -82,11 +67,7 @@ describe('root cause of a deep fault, end to end', () => {
     await xds?.stop();
     await fleet?.close();
     await view?.close();
-    await collector?.close();
-    await rollup?.close();
-    await store?.close();
-    await kafka?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await pipeline?.close();
   });
 
   it('ranks db first when it fails 60% of requests, above catalog and cart that pass it on', async () => {

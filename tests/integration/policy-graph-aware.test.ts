@@ -1,17 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ClickHouseStore, openStore } from '../../lib/clickhouse/store.ts';
 import { createLogger } from '../../lib/log.ts';
 import { freePort } from '../../stack/ports.ts';
-import { type RunningCollector, startCollector } from '../../stream-jobs/collector/start.ts';
 import { defaultPolicyOptions } from '../../stream-jobs/policy/options.ts';
 import { type RunningPolicy, startPolicyJob } from '../../stream-jobs/policy/start.ts';
-import { startRollup } from '../../stream-jobs/rollup/start.ts';
 import { startUpstream, type TestUpstream } from '../support/http-upstream.ts';
 import { startLoad } from '../support/load.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { startTestPipeline, type TestPipeline, waitForEnvoyAnswer } from '../support/pipeline.ts';
+import type { TestStack } from '../support/stack.ts';
 import {
   envoyEndpointWeights,
   startAdsEnvoy,
@@ -31,11 +26,7 @@ import {
 const log = createLogger('test-policy-graph', { level: process.env.MESHGRAPH_LOG_LEVEL ?? 'warn' });
 
 describe('the adaptive policy prefers endpoints whose dependencies are healthy', () => {
-  let dir: string;
-  let kafka: TestStack;
-  let collector: RunningCollector;
-  let rollup: { close(): Promise<void> } | undefined;
-  let store: ClickHouseStore;
+  let pipeline: TestPipeline;
   let policy: RunningPolicy;
   let xds: XdsTestServer;
   let envoy: TestStack;
@@ -46,13 +37,8 @@ describe('the adaptive policy prefers endpoints whose dependencies are healthy',
   const keyOf = (b: TestUpstream) => `127.0.0.1:${b.port}`;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'meshgraph-policy-graph-'));
-    kafka = await startTestStack({ kafka: true });
-    const brokers = kafka.kafka?.brokers as string[];
-    collector = await startCollector({ brokers, grpcAddress: '127.0.0.1:0', adminPort: 0, log });
-    const clickhouseUrl = `chdb://${path.join(dir, 'clickhouse')}`;
-    rollup = await startRollup({ brokers, clickhouseUrl, adminPort: 0, log });
-    store = await openStore(clickhouseUrl, log);
+    pipeline = await startTestPipeline('policy-graph', log);
+    const { brokers, collector, store } = pipeline;
     for (let i = 0; i < 4; i++) backends.push(await startUpstream(`b${i}`, { delayMs: () => 5 }));
     dep = await startUpstream('dep', {
       delayMs: () => 2,
@@ -87,11 +73,7 @@ accessLog: { collector: "127.0.0.1:${collector.grpcPort}" }
       log,
     });
     envoy = await startAdsEnvoy(xds);
-    await waitFor('the backends answering through Envoy', async () => {
-      const response = await fetch(`http://127.0.0.1:${backendPort}/`).catch(() => undefined);
-      await response?.body?.cancel();
-      return response?.status === 200 ? true : undefined;
-    });
+    await waitForEnvoyAnswer(backendPort, '/', 'the backends');
     loads.push(startLoad({ port: backendPort, rate: 200, maxRequests: 10_000_000 }));
     for (const b of backends)
       loads.push(
@@ -115,11 +97,7 @@ accessLog: { collector: "127.0.0.1:${collector.grpcPort}" }
     await policy?.close();
     await xds?.stop();
     await Promise.all([...backends, dep].map((b) => b?.close()));
-    await collector?.close();
-    await rollup?.close();
-    await store?.close();
-    await kafka?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await pipeline?.close();
   });
 
   it('turns down the endpoints whose own calls fail, and back up when they heal', async () => {

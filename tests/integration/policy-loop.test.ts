@@ -1,17 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ClickHouseStore, openStore } from '../../lib/clickhouse/store.ts';
 import { createLogger } from '../../lib/log.ts';
 import { freePort } from '../../stack/ports.ts';
-import { type RunningCollector, startCollector } from '../../stream-jobs/collector/start.ts';
 import { defaultPolicyOptions } from '../../stream-jobs/policy/options.ts';
 import { type RunningPolicy, startPolicyJob } from '../../stream-jobs/policy/start.ts';
-import { startRollup } from '../../stream-jobs/rollup/start.ts';
 import { startUpstream, type TestUpstream } from '../support/http-upstream.ts';
 import { startLoad } from '../support/load.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { startTestPipeline, type TestPipeline, waitForEnvoyAnswer } from '../support/pipeline.ts';
+import type { TestStack } from '../support/stack.ts';
 import {
   envoyEndpointWeights,
   startAdsEnvoy,
@@ -38,12 +33,7 @@ interface Backend {
 }
 
 describe('the adaptive policy on the real loop', () => {
-  let dir: string;
-  let kafka: TestStack;
-  let collector: RunningCollector;
-  let rollup: { close(): Promise<void> } | undefined;
-  let clickhouseUrl: string;
-  let store: ClickHouseStore;
+  let pipeline: TestPipeline;
   let policy: RunningPolicy;
   let xds: XdsTestServer;
   let envoy: TestStack;
@@ -65,13 +55,8 @@ describe('the adaptive policy on the real loop', () => {
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'meshgraph-policy-loop-'));
-    kafka = await startTestStack({ kafka: true });
-    const brokers = kafka.kafka?.brokers as string[];
-    collector = await startCollector({ brokers, grpcAddress: '127.0.0.1:0', adminPort: 0, log });
-    clickhouseUrl = `chdb://${path.join(dir, 'clickhouse')}`;
-    rollup = await startRollup({ brokers, clickhouseUrl, adminPort: 0, log });
-    store = await openStore(clickhouseUrl, log);
+    pipeline = await startTestPipeline('policy-loop', log);
+    const { brokers, collector, store } = pipeline;
     for (let i = 0; i < 4; i++) {
       const backend = { delayMs: baseDelayMs } as Backend;
       backend.upstream = await startUpstream(`b${i}`, { delayMs: () => backend.delayMs });
@@ -101,11 +86,7 @@ accessLog: { collector: "127.0.0.1:${collector.grpcPort}" }
       log,
     });
     envoy = await startAdsEnvoy(xds);
-    await waitFor('the backends answering through Envoy', async () => {
-      const response = await fetch(`http://127.0.0.1:${envoyPort}/`).catch(() => undefined);
-      await response?.body?.cancel();
-      return response?.status === 200 ? true : undefined;
-    });
+    await waitForEnvoyAnswer(envoyPort, '/', 'the backends');
     load = startLoad({ port: envoyPort, rate, maxRequests: 10_000_000 });
     sampler = setInterval(() => {
       samples.push({ atMs: Date.now(), hits: backends.map((b) => b.upstream.hits()) });
@@ -125,11 +106,7 @@ accessLog: { collector: "127.0.0.1:${collector.grpcPort}" }
     await policy?.close();
     await xds?.stop();
     await Promise.all(backends.map((b) => b.upstream.close()));
-    await collector?.close();
-    await rollup?.close();
-    await store?.close();
-    await kafka?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await pipeline?.close();
   });
 
   it('moves traffic off a degraded backend within 10 s and back within 60 s of recovery', async () => {
@@ -260,8 +237,7 @@ accessLog: { collector: "127.0.0.1:${collector.grpcPort}" }
       },
       30_000,
     );
-    await rollup?.close(); // the statistics stop: no more edge-stats.v1
-    rollup = undefined;
+    await pipeline.stopRollup(); // the statistics stop: no more edge-stats.v1
     const stoppedAt = Date.now();
     await waitFor(
       'Envoy back on the configured weights',
