@@ -1,19 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
+import type { Kafka, Message, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClickHouseStore, openStore } from '../../lib/clickhouse/store.ts';
-import { createKafka } from '../../lib/kafka.ts';
 import { createLogger } from '../../lib/log.ts';
 import {
   AccessLogRecord,
   type DeepPartial,
 } from '../../schemas/gen/meshgraph/meshgraph/v1/access_log.ts';
-import { EdgeStats } from '../../schemas/gen/meshgraph/meshgraph/v1/edge_stats.ts';
-import { projectRoot } from '../../stack/paths.ts';
+import type { EdgeStats } from '../../schemas/gen/meshgraph/meshgraph/v1/edge_stats.ts';
 import { packRecords } from '../../stream-jobs/access-log-batch.ts';
 import { AccessLogSink } from '../../stream-jobs/rollup/sink.ts';
 import { mergeSketches } from '../../stream-jobs/rollup/sketch.ts';
@@ -24,101 +17,26 @@ import {
   deadLetterHeaders,
   edgeStatsTopic,
 } from '../../stream-jobs/topics.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import {
+  countsByEdge,
+  encoded,
+  jobTimings,
+  packedPerEdge,
+  type RollupKafka,
+  readAll,
+  sample,
+  scrape,
+  startRollupKafka,
+  sumBy,
+  until,
+  windowsOf,
+} from '../support/rollup-fixtures.ts';
+
+// The rollup job in this process against a real Kafka and the embedded ClickHouse: exact
+// rollups, dead letters, repair of a cut-short insert. Its crash suite (the job SIGKILLed in a
+// child process) is rollup-crash.test.ts.
 
 const log = createLogger('rollup-test', { level: process.env.MESHGRAPH_LOG_LEVEL ?? 'warn' });
-// The smallest session timeout the broker allows: a SIGKILLed member leaves the group in ~6 s.
-const jobTimings = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 };
-
-/** Polls `check` (every 50 ms) until it returns true; fails naming `what` after `ms`. */
-async function until(what: string, check: () => Promise<boolean> | boolean, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Sum of the Prometheus samples named `name` whose labels contain `labels`. */
-function sample(text: string, name: string, labels = ''): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_]+)(\{[^}]*\})? (\S+)$/.exec(line);
-    if (match?.[1] === name && (match[2] ?? '').includes(labels)) sum += Number(match[3]);
-  }
-  return sum;
-}
-async function scrape(port: number): Promise<string> {
-  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-}
-
-interface Read {
-  key: string;
-  value: Buffer;
-  partition: number;
-  offset: number;
-  headers: Record<string, string>;
-}
-
-/** Every message now in `topic`: read with a fresh group up to the end offsets taken first. */
-async function readAll(kafka: Kafka, topic: string): Promise<Read[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const want = new Map(ends.filter((e) => e.high !== e.low).map((e) => [e.partition, e.high]));
-  const consumer = kafka.consumer({ groupId: `rollup-test-read-${topic}-${Date.now()}` });
-  const read: Read[] = [];
-  const reached = new Set<number>();
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    if (want.size === 0) resolve();
-    const timer = setTimeout(() => reject(new Error(`${topic}: only ${read.length} read`)), 60_000);
-    void consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-        read.push({
-          key: message.key?.toString() ?? '',
-          value: message.value ?? Buffer.alloc(0),
-          partition,
-          offset: Number(message.offset),
-          headers,
-        });
-        if (String(Number(message.offset) + 1) === want.get(partition)) reached.add(partition);
-        if (reached.size === want.size) {
-          clearTimeout(timer);
-          resolve();
-        }
-      },
-    });
-  });
-  await consumer.disconnect();
-  return read;
-}
-
-const encoded = (r: DeepPartial<AccessLogRecord>) =>
-  Buffer.from(AccessLogRecord.encode(AccessLogRecord.fromPartial(r)).finish());
-
-/** An access-logs.v2 message holding `records` (one edge, the first record's), packed. */
-const batchOf = (...records: DeepPartial<AccessLogRecord>[]): Message => {
-  const [value, ...more] = packRecords(records.map(encoded), 1 << 20);
-  if (!value || more.length > 0) throw new Error('batchOf: expected one batch');
-  return { key: `${records[0]?.sourceService}→${records[0]?.destinationCluster}`, value };
-};
-
-/** The messages the collector would send for `records`: packed per edge. */
-const packedPerEdge = (records: DeepPartial<AccessLogRecord>[]): Message[] => {
-  const byEdge = new Map<string, DeepPartial<AccessLogRecord>[]>();
-  for (const r of records) {
-    const edge = `${r.sourceService}→${r.destinationCluster}`;
-    byEdge.set(edge, [...(byEdge.get(edge) ?? []), r]);
-  }
-  return [...byEdge.values()].map((list) => batchOf(...list));
-};
-
 /** Deterministic pseudo-random numbers (the same data every run). */
 function rng(seed: number) {
   let a = seed >>> 0;
@@ -130,67 +48,20 @@ function rng(seed: number) {
   };
 }
 
-/** Edge-stats windows of `edges` by window identity; every copy of one window must be equal. */
-function windowsOf(messages: Read[], edges: Set<string>) {
-  const byId = new Map<string, EdgeStats>();
-  let duplicates = 0;
-  for (const m of messages) {
-    if (!edges.has(m.key)) continue;
-    const w = EdgeStats.decode(m.value);
-    const id = `${m.key}|${w.upstreamEndpoint}|${w.windowSeconds}|${w.windowStartMs}`;
-    const seen = byId.get(id);
-    if (seen) {
-      duplicates += 1;
-      // A crash between emitting and committing may repeat a window, only ever whole.
-      expect([w.requests, w.durationSumUs], `partial duplicate of ${id}`).toEqual([
-        seen.requests,
-        seen.durationSumUs,
-      ]);
-    } else byId.set(id, w);
-  }
-  return { windows: [...byId.values()], duplicates };
-}
-
-function sumBy(windows: EdgeStats[], pick: (w: EdgeStats) => boolean): Map<string, number> {
-  const sums = new Map<string, number>();
-  for (const w of windows.filter(pick)) {
-    const edge = `${w.sourceService}→${w.destinationCluster}`;
-    sums.set(edge, (sums.get(edge) ?? 0) + w.requests);
-  }
-  return sums;
-}
-
-async function countsByEdge(store: ClickHouseStore, table: string, measure: string) {
-  const rows = await store.query<{ s: string; d: string; n: string }>(
-    `SELECT source_service AS s, destination_cluster AS d, ${measure} AS n FROM ${table} GROUP BY s, d`,
-  );
-  return new Map(rows.map((r) => [`${r.s}→${r.d}`, Number(r.n)]));
-}
-
 describe('rollup job: access-logs.v2 → ClickHouse + edge-stats.v1', () => {
-  let stack: TestStack;
+  let fixture: RollupKafka;
   let kafka: Kafka;
   let producer: Producer;
   let brokers: string[];
-  const dirs: string[] = [];
-  const tempDir = (name: string) => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), `meshgraph-${name}-`));
-    dirs.push(dir);
-    return dir;
-  };
+  const tempDir = (name: string) => fixture.tempDir(name);
 
   beforeAll(async () => {
-    stack = await startTestStack({ kafka: true });
-    brokers = stack.kafka?.brokers ?? [];
-    kafka = createKafka({ brokers, clientId: 'rollup-test', log });
-    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
+    fixture = await startRollupKafka(log);
+    ({ kafka, producer, brokers } = fixture);
   });
 
   afterAll(async () => {
-    await producer?.disconnect();
-    await stack?.stop();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    await fixture?.close();
   });
 
   describe('in process (embedded ClickHouse)', () => {
@@ -217,7 +88,7 @@ describe('rollup job: access-logs.v2 → ClickHouse + edge-stats.v1', () => {
 
     afterAll(async () => {
       await rollup?.close();
-      await store?.close(); // the last store on the folder: frees chdb for the crash test
+      await store?.close();
     });
 
     const metric = async (name: string, labels = '') =>
@@ -420,203 +291,6 @@ describe('rollup job: access-logs.v2 → ClickHouse + edge-stats.v1', () => {
       );
       expect(Number(endpoint?.n)).toBe(10);
       expect(await sink.highWaterMark(7)).toBe(109);
-    });
-  });
-
-  describe('crashes (the job in a child process, SIGKILLed while records flow)', () => {
-    it('still stores exactly 20,000 per edge after 4 SIGKILLs and restarts', {
-      timeout: 400_000,
-    }, async () => {
-      const dir = tempDir('rollup-crash');
-      const group = 'rollup-test-crash';
-      const childLog = createWriteStream(path.join(dir, 'child.log'));
-      const children = new Set<ChildProcess>(); // killed in `finally` if a check failed
-      let stopProducing = false;
-      // `meshgraph jobs`, the way an operator runs it; the smallest session timeout the broker
-      // allows, so a SIGKILLed member leaves the group in ~6 s.
-      const startChild = async (): Promise<{ child: ChildProcess; port: number }> => {
-        const args = ['jobs', '--brokers', brokers.join(','), '--admin-port', '0'];
-        args.push('--clickhouse', `chdb://${path.join(dir, 'chdb')}`, '--group', group);
-        args.push('--session-timeout', String(jobTimings.sessionTimeoutMs));
-        const child = spawn(
-          process.execPath,
-          [path.join(projectRoot, 'bin/meshgraph.js'), ...args],
-          {
-            cwd: projectRoot,
-            env: { ...process.env, MESHGRAPH_LOG_LEVEL: process.env.MESHGRAPH_LOG_LEVEL ?? 'warn' },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          },
-        );
-        children.add(child);
-        child.once('exit', () => children.delete(child));
-        child.stderr?.pipe(childLog, { end: false });
-        const line = await new Promise<string>((resolve, reject) => {
-          createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
-          child.once('exit', (code) =>
-            reject(new Error(`meshgraph jobs exited (${code}) at start`)),
-          );
-        });
-        const port = Number(/admin on http:\/\/127\.0\.0\.1:(\d+)/.exec(line)?.[1]);
-        if (!port) throw new Error(`meshgraph jobs printed '${line}', not its admin address`);
-        return { child, port };
-      };
-      const exited = (child: ChildProcess) =>
-        new Promise<number | null>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-          else child.once('exit', (code) => resolve(code));
-        });
-
-      const edges = ['c-web→c-api', 'c-api→c-db', 'c-api→c-llm', 'c-gw→c-web'];
-      const total = 20_000;
-      let kills = 0;
-      const killsWanted = 4;
-      // The producer: 100 records every 50 ms, event time = now; the last fifth waits until
-      // every kill happened, so records are flowing at each one.
-      const producing = (async () => {
-        for (let sent = 0; sent < total && !stopProducing; sent += 100) {
-          if (sent >= total * 0.8)
-            await until('the kills', () => kills >= killsWanted || stopProducing, 300_000);
-          const records = Array.from({ length: 100 }, (_, j) => {
-            const i = sent + j;
-            const [source, destination] = (edges[i % 4] ?? '').split('→');
-            return {
-              startTimeUs: Date.now() * 1000,
-              sourceService: source,
-              destinationCluster: destination,
-              upstreamEndpoint: `10.1.0.${i % 3}:80`,
-              status: 200,
-              durationUs: 1000 + (i % 997),
-              requestId: `crash-${i}`,
-            };
-          });
-          await producer.sendBatch({
-            acks: -1,
-            topicMessages: [{ topic: accessLogsTopic.name, messages: packedPerEdge(records) }],
-          });
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      })();
-
-      // Kill points, each read from the running child's own metrics (they restart at zero).
-      const killPoints: Array<[string, (m: string) => boolean]> = [
-        [
-          '9,000 rows inserted',
-          (m) => sample(m, 'meshgraph_rollup_records_inserted_total') >= 9000,
-        ],
-        ['its first insert done', (m) => sample(m, 'meshgraph_rollup_insert_seconds_count') >= 1],
-        [
-          '5 one-second windows emitted',
-          (m) => sample(m, 'meshgraph_rollup_windows_emitted_total', 'window="1s"') >= 5,
-        ],
-        [
-          'its first commit',
-          (m) => sample(m, 'meshgraph_rollup_last_commit_timestamp_seconds') > 0,
-        ],
-      ];
-      try {
-        const t0 = performance.now();
-        for (const [point, reached] of killPoints) {
-          const { child, port } = await startChild();
-          let seen = '';
-          await until(
-            `the child at '${point}'`,
-            async () => {
-              seen = await scrape(port);
-              return reached(seen);
-            },
-            120_000,
-          );
-          child.kill('SIGKILL');
-          const progress = Object.fromEntries(
-            ['consumed', 'inserted', 'skipped'].map((n) => [
-              n,
-              sample(seen, `meshgraph_rollup_records_${n}_total`),
-            ]),
-          );
-          await exited(child);
-          kills += 1;
-          log.warn(
-            { point, ...progress, s: Math.round((performance.now() - t0) / 1000) },
-            'rollup child SIGKILLed',
-          );
-        }
-        await producing;
-
-        const { child, port } = await startChild();
-        const admin = kafka.admin();
-        await admin.connect();
-        const childTail = () =>
-          readFileSync(path.join(dir, 'child.log'), 'utf8').split('\n').slice(-30).join('\n');
-        let last = '';
-        await until(
-          'the group committed to the end of every partition',
-          async () => {
-            const ends = await admin.fetchTopicOffsets(accessLogsTopic.name);
-            const [committed] = await admin.fetchOffsets({
-              groupId: group,
-              topics: [accessLogsTopic.name],
-            });
-            last = JSON.stringify({ ends, committed: committed?.partitions });
-            // An empty partition has nothing to commit (its offset stays -1).
-            return ends.every(
-              (e) =>
-                e.high === e.low ||
-                committed?.partitions.find((p) => p.partition === e.partition)?.offset === e.high,
-            );
-          },
-          180_000,
-        ).catch((error) => {
-          throw new Error(`${error.message} (${last}); the child's log ends:\n${childTail()}`);
-        });
-        await admin.disconnect();
-        const final = await scrape(port);
-        expect(sample(final, 'meshgraph_rollup_open_windows')).toBe(0);
-        const repairs = sample(final, 'meshgraph_rollup_insert_repairs_total');
-        child.kill('SIGTERM');
-        expect(await exited(child)).toBe(0);
-        log.warn(
-          { s: Math.round((performance.now() - t0) / 1000), repairsByTheLastRun: repairs },
-          'crash test: all committed',
-        );
-
-        const expected = new Map(edges.map((e) => [e, total / edges.length]));
-        const store = await openStore(`chdb://${path.join(dir, 'chdb')}`, log);
-        try {
-          const only = (m: Map<string, number>) => new Map([...m].filter(([k]) => expected.has(k)));
-          expect(only(await countsByEdge(store, 'access_log', 'count()'))).toEqual(expected);
-          expect(only(await countsByEdge(store, 'edge_stats', 'sum(requests)'))).toEqual(expected);
-          const perDestination = await store.query<{ d: string; n: string }>(
-            "SELECT destination_cluster AS d, sum(requests) AS n FROM endpoint_stats WHERE startsWith(d, 'c-') GROUP BY d ORDER BY d",
-          );
-          expect(perDestination.map((r) => [r.d, Number(r.n)])).toEqual(
-            ['c-api', 'c-db', 'c-llm', 'c-web'].map((d) => [d, total / edges.length]),
-          );
-          // Every record once: a record is its request id here (a message holds several).
-          const [ids] = await store.query<{ rows: string; ids: string }>(
-            "SELECT count() AS rows, uniqExact(request_id) AS ids FROM access_log WHERE startsWith(request_id, 'crash-')",
-          );
-          expect([Number(ids?.rows), Number(ids?.ids)]).toEqual([total, total]);
-        } finally {
-          await store.close();
-        }
-        const { windows, duplicates } = windowsOf(
-          await readAll(kafka, edgeStatsTopic.name),
-          new Set(edges),
-        );
-        log.warn(
-          { duplicates },
-          'whole windows emitted again after a kill between emit and commit',
-        );
-        const whole = (seconds: number) => (w: EdgeStats) =>
-          w.windowSeconds === seconds && w.upstreamEndpoint === '';
-        expect(sumBy(windows, whole(10))).toEqual(expected);
-        expect(sumBy(windows, whole(1))).toEqual(expected);
-      } finally {
-        stopProducing = true;
-        for (const child of children) child.kill('SIGKILL');
-        await producing.catch(() => {});
-        childLog.end();
-      }
     });
   });
 });
