@@ -18,9 +18,9 @@ import {
   scrape,
   startRollupKafka,
   sumBy,
-  until,
   windowsOf,
 } from '../support/rollup-fixtures.ts';
+import { waitFor } from '../support/xds.ts';
 
 // The rollup job's exactly-once under crashes: `meshgraph jobs` in a child process against a
 // real Kafka, SIGKILLed four times at chosen points while records flow, then run to the end;
@@ -95,7 +95,7 @@ describe('rollup job: access-logs.v2 → ClickHouse + edge-stats.v1', () => {
       const producing = (async () => {
         for (let sent = 0; sent < total && !stopProducing; sent += 100) {
           if (sent >= total * 0.8)
-            await until('the kills', () => kills >= killsWanted || stopProducing, 300_000);
+            await waitFor('the kills', () => kills >= killsWanted || stopProducing, 300_000);
           const records = Array.from({ length: 100 }, (_, j) => {
             const i = sent + j;
             const [source, destination] = (edges[i % 4] ?? '').split('→');
@@ -138,7 +138,7 @@ describe('rollup job: access-logs.v2 → ClickHouse + edge-stats.v1', () => {
         for (const [point, reached] of killPoints) {
           const { child, port } = await startChild();
           let seen = '';
-          await until(
+          await waitFor(
             `the child at '${point}'`,
             async () => {
               seen = await scrape(port);
@@ -168,7 +168,7 @@ describe('rollup job: access-logs.v2 → ClickHouse + edge-stats.v1', () => {
         const childTail = () =>
           readFileSync(path.join(dir, 'child.log'), 'utf8').split('\n').slice(-30).join('\n');
         let last = '';
-        await until(
+        await waitFor(
           'the group committed to the end of every partition',
           async () => {
             const ends = await admin.fetchTopicOffsets(accessLogsTopic.name);

@@ -28,9 +28,9 @@ import {
   scrape,
   startRollupKafka,
   sumBy,
-  until,
   windowsOf,
 } from '../support/rollup-fixtures.ts';
+import { waitFor } from '../support/xds.ts';
 
 // The rollup job in this process against a real Kafka and the embedded ClickHouse: exact
 // rollups, dead letters, repair of a cut-short insert. Its crash suite (the job SIGKILLed in a
@@ -95,7 +95,7 @@ describe('rollup job: access-logs.v2 → ClickHouse + edge-stats.v1', () => {
       sample(await scrape(rollup.adminPort), name, labels);
 
     it('rolls 5,000 records over 3 edges up exactly: access_log, edge_stats, endpoint_stats, edge-stats.v1', async () => {
-      await until('readiness', async () => {
+      await waitFor('readiness', async () => {
         const res = await fetch(`http://127.0.0.1:${rollup.adminPort}/readyz`);
         return res.status === 200;
       });
@@ -130,7 +130,7 @@ describe('rollup job: access-logs.v2 → ClickHouse + edge-stats.v1', () => {
         acks: -1,
         topicMessages: [{ topic: accessLogsTopic.name, messages }],
       });
-      await until('5,000 rows inserted and every window closed', async () => {
+      await waitFor('5,000 rows inserted and every window closed', async () => {
         const text = await scrape(rollup.adminPort);
         return (
           sample(text, 'meshgraph_rollup_records_inserted_total') === 5000 &&
@@ -223,7 +223,7 @@ describe('rollup job: access-logs.v2 → ClickHouse + edge-stats.v1', () => {
         ],
       });
       // Counters move after the writes they count: wait for all three.
-      await until('the valid records and both dead letters', async () => {
+      await waitFor('the valid records and both dead letters', async () => {
         const text = await scrape(rollup.adminPort);
         return (
           sample(text, 'meshgraph_rollup_records_inserted_total') === inserted + 2 &&

@@ -21,16 +21,6 @@ import { startTestStack, type TestStack } from './stack.ts';
 // The smallest session timeout the broker allows: a SIGKILLed member leaves the group in ~6 s.
 export const jobTimings = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 };
 
-/** Polls `check` (every 50 ms) until it returns true; fails naming `what` after `ms`. */
-export async function until(what: string, check: () => Promise<boolean> | boolean, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Sum of the Prometheus samples named `name` whose labels contain `labels`. */
 export function sample(text: string, name: string, labels = ''): number {
   let sum = 0;
