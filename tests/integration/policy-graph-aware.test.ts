@@ -114,8 +114,17 @@ accessLog: { collector: "127.0.0.1:${collector.grpcPort}" }
       },
       40_000,
     );
-    const decision = policy.control.current().find((d) => d.cluster === 'backend');
-    const health = new Map(decision?.endpoints.map((e) => [e.endpoint, e.inputs.dependencyHealth]));
+    // The weights can drop while the smoothed dependency health is still on its way down, so
+    // wait for the decision to show it rather than sampling the decision of that moment.
+    const health = await waitFor(
+      'dependency health of b0 and b1 below 0.8',
+      () => {
+        const decision = policy.control.current().find((d) => d.cluster === 'backend');
+        const h = new Map(decision?.endpoints.map((e) => [e.endpoint, e.inputs.dependencyHealth]));
+        return Math.max(h.get(b0) ?? 1, h.get(b1) ?? 1) < 0.8 ? h : undefined;
+      },
+      20_000,
+    );
     expect(health.get(b0)).toBeLessThan(0.8);
     expect(health.get(b1)).toBeLessThan(0.8);
     expect(health.get(b2)).toBe(1);
