@@ -1,12 +1,15 @@
-/** The loop benchmark's report: the Markdown tables and the target checks (pure). */
+/** The loop benchmark's report: the JSON shape and its Markdown tables (pure). Targets: targets.ts. */
 
 import type { MachineInfo } from '../xds-scale/machine.ts';
+import type { Aggregate, Range } from './aggregate.ts';
+import { fmt } from './format.ts';
 import type { PhaseName } from './metrics.ts';
 import type { ReportOptions } from './options.ts';
-import type { Aggregate, Range, RunResult } from './result.ts';
+import type { RunResult } from './result.ts';
 import { describeMissing, type RunKey } from './resume.ts';
 import type { Revision } from './revision.ts';
 import { arms, scenarios } from './scenarios.ts';
+import { targets, targetsTable } from './targets.ts';
 
 /** One invocation that added runs to the results (`--resume` adds one per session). */
 export interface Session {
@@ -41,20 +44,6 @@ export interface Report {
   readonly runs: readonly RunResult[];
 }
 
-export interface TargetCheck {
-  readonly scenario: string;
-  readonly target: string;
-  readonly value: string;
-  /** Undefined: cannot be judged (an arm missing, nothing to compare). */
-  readonly met: boolean | undefined;
-}
-
-const fmt = (x: number | null | undefined, digits = 0) =>
-  x === null || x === undefined || Number.isNaN(x)
-    ? '—'
-    : x === Number.POSITIVE_INFINITY
-      ? '∞'
-      : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const percent = (x: number, digits = 1) => `${fmt(x * 100, digits)}`;
 
 /** A median over repetitions with its min–max, once there are two or more. */
@@ -64,65 +53,6 @@ const spread = (
   reps: number,
   show: (x: number) => string = (x) => fmt(x),
 ) => (reps >= 2 && min !== max ? `${show(value)} (${show(min)}–${show(max)})` : show(value));
-
-/** (d) against (b): the issue's targets, on the pooled figures. */
-export function targets(aggregates: readonly Aggregate[], loopPeriodS: number): TargetCheck[] {
-  const find = (arm: string, scenario: string) =>
-    aggregates.find((a) => a.arm === arm && a.scenario === scenario);
-  const checks: TargetCheck[] = [];
-  for (const { name: scenario } of scenarios) {
-    const b = find('b', scenario);
-    const d = find('d', scenario);
-    if (d && scenario !== 'S0') {
-      const ttm = d.timeToMitigateS;
-      checks.push({
-        scenario,
-        target: `(d) mitigated within 3 loop periods (${3 * loopPeriodS} s)`,
-        value: ttm === null ? 'never' : `${ttm} s`,
-        met: ttm !== null && ttm <= 3 * loopPeriodS,
-      });
-      checks.push({
-        scenario,
-        target: '(d) at most one overshoot (weight reversal) after recovery',
-        value: `${d.recoveryFlipsMax} (worst repetition)`,
-        met: d.recoveryFlipsMax <= 1,
-      });
-    }
-    if (!b || !d) continue;
-    if (scenario === 'S0') {
-      for (const q of ['p50Ms', 'p99Ms'] as const) {
-        const r = d.phases.run[q] / b.phases.run[q];
-        checks.push({
-          scenario,
-          target: `(d) ${q.slice(0, -2)} within ±5% of (b), whole run`,
-          value: `${fmt((r - 1) * 100, 1)}%`,
-          met: Math.abs(r - 1) <= 0.05,
-        });
-      }
-    }
-    if (!['S2', 'S3', 'S4'].includes(scenario)) continue;
-    const [bl, dl] = [b.phases.faultLate, d.phases.faultLate];
-    checks.push({
-      scenario,
-      target: '(d) p999 ≥ 2× lower than (b), fault-late',
-      value: `${fmt(bl.p999Ms / dl.p999Ms, 2)}×`,
-      met: bl.p999Ms / dl.p999Ms >= 2,
-    });
-    checks.push({
-      scenario,
-      target: '(d) p99 ≥ 30% lower than (b), fault-late',
-      value: `${fmt((1 - dl.p99Ms / bl.p99Ms) * 100, 1)}% lower`,
-      met: 1 - dl.p99Ms / bl.p99Ms >= 0.3,
-    });
-    checks.push({
-      scenario,
-      target: '(d) timeouts ≥ 5× fewer than (b), fault-late',
-      value: `${bl.timeouts} vs ${dl.timeouts}`,
-      met: bl.timeouts === 0 ? undefined : bl.timeouts >= 5 * dl.timeouts,
-    });
-  }
-  return checks;
-}
 
 const rowPhases: readonly [PhaseName, string][] = [
   ['steady', 'steady'],
@@ -190,16 +120,6 @@ export function machineLine(m: MachineInfo): string {
   return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}`;
 }
 
-export function targetsTable(checks: readonly TargetCheck[]): string {
-  const mark = (met: boolean | undefined) => (met === undefined ? 'n/a' : met ? 'met' : 'NOT met');
-  if (checks.length === 0) return '(none: the targets compare arm d with arm b, in S0 and S1–S4)';
-  return [
-    '| scenario | target | value | |',
-    '| --- | --- | --- | --- |',
-    ...checks.map((c) => `| ${c.scenario} | ${c.target} | ${c.value} | ${mark(c.met)} |`),
-  ].join('\n');
-}
-
 function loadRange(runs: readonly RunResult[]): string {
   const loads = runs.map((r) => r.loadAverageBefore).filter((x): x is number => x !== null);
   return loads.length ? `${fmt(Math.min(...loads), 1)}–${fmt(Math.max(...loads), 1)}` : '—';
@@ -238,7 +158,8 @@ export function markdown(report: Report): string {
   const armList = arms.filter((a) => o.arms.includes(a.name));
   const missing = missingKeys(report);
   const planned = o.reps * o.arms.length * o.scenarios.length;
-  const forcedOnce = (report.sessions ?? []).length === 1 && report.sessions?.[0]?.forced?.length;
+  const sessions = report.sessions ?? [];
+  const forcedOnce = sessions.length === 1 && sessions[0]?.forced?.length;
   const status = report.complete
     ? ''
     : ` (incomplete: ${planned - missing.length} of ${planned} runs; missing below)`;
@@ -246,8 +167,10 @@ export function markdown(report: Report): string {
     '# loop benchmark',
     '',
     `- machine: ${machineLine(report.machine)}`,
-    `- command: \`${report.command}\``,
-    `- date: ${report.date}${status}`,
+    // Accumulated results: the session list names every command; one "command" would mislead.
+    ...(sessions.length > 1
+      ? [`- dates: ${sessions[0]?.date} to ${sessions.at(-1)?.date}${status}`]
+      : [`- command: \`${report.command}\``, `- date: ${report.date}${status}`]),
     revisionLine(report.revision),
     ...sessionLines(report),
     ...(forcedOnce

@@ -1,248 +1,44 @@
 /**
- * The loop benchmark driver. Every run (arm × scenario × repetition) gets fresh everything:
- * backends (own process), `meshgraph up` with its own Kafka and ClickHouse folder, a real Envoy
- * and the load generator (own process). The driver switches the fault at the phase edges
- * (and, in the oracle arm, the faulty endpoint's weight), and samples the weights each second.
- * Options: options.ts (`--help`); method: README.md.
+ * The loop benchmark driver: plans the runs (arm × scenario × repetition; `--resume` adds to
+ * stored results of the same code revision), measures each (measure.ts), and writes the JSON and
+ * the Markdown report after every run. Options: options.ts (`--help`); method: README.md.
  */
 
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createLogger } from '../../lib/log.ts';
-import { loadAverage } from '../ingest/proc.ts';
-import { type MachineInfo, machineInfo } from '../xds-scale/machine.ts';
-import { median, phases } from './metrics.ts';
-import { type Options, parseOptions, usage } from './options.ts';
-import { oracle, policyOff } from './oracle.ts';
-import {
-  type FromBackends,
-  type FromLoad,
-  Peer,
-  type ToBackends,
-  type ToLoad,
-} from './protocol.ts';
-import {
-  compactJson,
-  machineLine,
-  markdown,
-  type Report,
-  type Session,
-  targets,
-  targetsTable,
-} from './report.ts';
-import { aggregate, type RunRaw, type RunResult, runResult } from './result.ts';
+import { machineInfo } from '../xds-scale/machine.ts';
+import { aggregate } from './aggregate.ts';
+import { loadStored, write } from './files.ts';
+import { measure, onInterrupt } from './measure.ts';
+import { median } from './metrics.ts';
+import { parseOptions, usage } from './options.ts';
+import { compactJson, machineLine, markdown, type Report, type Session } from './report.ts';
+import { type RunResult, runResult } from './result.ts';
 import {
   describeMissing,
   duration,
   fitBudget,
   missingRuns,
   type Plan,
-  parseStored,
   pendingRuns,
   plannedRuns,
   type RunKey,
-  resumeProblems,
   runKey,
   runSeconds,
   unionPlan,
   withRun,
 } from './resume.ts';
-import { codeRevision, type Revision } from './revision.ts';
-import { type Arm, arms, meshYaml, type Scenario, scenarios } from './scenarios.ts';
-import { type RunStack, startRunStack } from './stack.ts';
-import { pollWeights } from './weights.ts';
+import { codeRevision } from './revision.ts';
+import { type Arm, arms, type Scenario, scenarios } from './scenarios.ts';
+import { targets, targetsTable } from './targets.ts';
 
-const log = createLogger('bench-loop', { level: process.env.MESHGRAPH_LOG_LEVEL ?? 'warn' });
 const progress = (line: string) => process.stderr.write(`[loop] ${line}\n`);
-const until = (atMs: number) => sleep(Math.max(0, atMs - Date.now()));
-
-/** Stops the run in progress (its stack, backends and generator). */
-const cleanups = new Set<() => Promise<void>>();
-
-/**
- * On the first SIGINT or SIGTERM: stop the run in progress and exit; completed runs are already
- * in the results. A second signal exits at once (Node's default, the handler being spent).
- */
-function onInterrupt(json: string | undefined): () => void {
-  const handler = (signal: NodeJS.Signals) => {
-    progress(
-      `${signal}: stopping the run in progress (its result is lost); the completed runs are in ${json ?? '(no --json)'}${json ? `, resume with --resume ${json}` : ''}`,
-    );
-    void Promise.allSettled([...cleanups].map((c) => c())).then(() => process.exit(130));
-  };
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
-}
-
-async function measure(arm: Arm, scenario: Scenario, rep: number, o: Options): Promise<RunRaw> {
-  const loadAverageBefore = loadAverage();
-  const dir = mkdtempSync(join(tmpdir(), 'meshgraph-bench-loop-'));
-  const seed = o.seed + rep - 1;
-  const here = import.meta.url;
-  const backends = new Peer<ToBackends, FromBackends>('backends', new URL('./backends.ts', here));
-  let load: Peer<ToLoad, FromLoad> | undefined;
-  let stack: RunStack | undefined;
-  const abort = new AbortController();
-  let stopping: Promise<void> | undefined;
-  // Idempotent: from the finally below, or from an interrupt (`meshgraph up` runs detached and
-  // would outlive the driver, taking the machine from the next session).
-  const cleanup = () => {
-    stopping ??= (async () => {
-      abort.abort();
-      await load?.stop(10_000);
-      await stack?.stop();
-      await backends.stop();
-      rmSync(dir, { recursive: true, force: true });
-    })();
-    return stopping;
-  };
-  cleanups.add(cleanup);
-  try {
-    const spec = { count: o.backends, medianMs: o.medianMs, sigma: o.sigma, seed };
-    const ready = await backends.ask(
-      { type: 'start', spec: { ...spec, workers: o.workers, queue: o.queue } },
-      'ready',
-    );
-    const endpoints = ready.ports.map((port) => `127.0.0.1:${port}`);
-    const faulty = 0;
-    const faultyEndpoint = endpoints[faulty] as string;
-    stack = await startRunStack({
-      dir,
-      log,
-      yaml: (ports) =>
-        meshYaml({
-          arm,
-          endpoints,
-          listenerPort: ports.listener,
-          collectorPort: ports.collector,
-          timeoutMs: o.timeoutMs,
-        }),
-    });
-    if (arm.oracle) await policyOff(stack);
-    load = new Peer<ToLoad, FromLoad>('loadgen', new URL('./loadgen.ts', here));
-    // Whole seconds, so per-second series line up with the phases.
-    const startAtMs = Math.ceil(Date.now() / 1000) * 1000 + 2000;
-    const p = phases(startAtMs, o.warmupS, o.phaseS, o.settleS);
-    const durationMs = p.recovery[1] - startAtMs;
-    await load.ask(
-      {
-        type: 'start',
-        spec: {
-          url: stack.listenerUrl,
-          ratePerSecond: o.rate,
-          seed,
-          // Envoy's route timeout answers 504 first; this only catches a proxy that hangs.
-          timeoutMs: o.timeoutMs + 500,
-          startAtMs,
-          durationMs,
-        },
-      },
-      'started',
-    );
-    const done = load.next('done', durationMs + 120_000);
-    done.catch(() => {}); // awaited below; a failure before that must not go unhandled
-    const ports = { xdsAdmin: stack.xdsAdminPort, envoyAdmin: stack.envoyAdminPort };
-    const polling = pollWeights(faultyEndpoint, ports, p.recovery[1], abort.signal);
-    const { fault } = scenario;
-    if (fault) {
-      await until(p.fault[0]);
-      const switchTo = (on: boolean, at: RunStack) =>
-        Promise.all([
-          backends.ask({ type: 'fault', index: faulty, fault: on ? fault : {} }, 'fault-set'),
-          arm.oracle ? oracle(at, faultyEndpoint, on) : undefined,
-        ]);
-      await switchTo(true, stack);
-      await until(p.recovery[0]);
-      await switchTo(false, stack);
-    }
-    const weights = await polling;
-    const { summary, columns } = await done;
-    const report = await backends.ask({ type: 'report' }, 'report');
-    return {
-      arm: arm.name,
-      scenario: scenario.name,
-      rep,
-      seed,
-      phases: p,
-      columns,
-      arrivals: report.arrivals,
-      faulty,
-      weights,
-      generator: summary,
-      backends: report.counters,
-      loadAverageBefore,
-    };
-  } finally {
-    await cleanup();
-    cleanups.delete(cleanup);
-  }
-}
-
-/** Writes `text` to `path` atomically (temporary file + rename): a reader never sees half. */
-function write(path: string | undefined, text: string): void {
-  if (!path) return;
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
-}
 
 const ms = (x: number) => (Number.isFinite(x) ? Math.round(x) : '—');
 const line = (r: RunResult, tookS: number) => {
   const w = r.phases.faultLate;
-  return `rep ${r.rep} ${r.scenario} ${r.arm}: fault-late p50/p99/p999 ${ms(w.p50Ms)}/${ms(w.p99Ms)}/${ms(w.p999Ms)} ms, errors ${(w.errorRate * 100).toFixed(2)}%, timeouts ${w.timeouts}; mitigated ${r.timeToMitigateS ?? 'never'} s, flips ${r.flips.total}, send lag max ${ms(r.generator.maxSendLagMs)} ms (${tookS} s)`;
+  return `rep ${r.rep} ${r.scenario} ${r.arm}: fault-late p50/p99/p999 ${ms(w.p50Ms)}/${ms(w.p99Ms)}/${ms(w.p999Ms)} ms, errors ${(w.errorRate * 100).toFixed(2)}%, timeouts ${w.timeouts}; ${r.timeToMitigateS === null ? 'never mitigated' : `mitigated ${r.timeToMitigateS} s`}, flips ${r.flips.total}, send lag max ${ms(r.generator.maxSendLagMs)} ms (${tookS} s)`;
 };
-
-/** The results at `path` when resuming (checked against this run), else none. */
-function loadStored(
-  o: Options,
-  current: { revision: Revision; machine: MachineInfo },
-): { stored: Report | undefined; forced: string[] } {
-  if (!o.resume) {
-    // Without --resume, an unfinished file would be overwritten: hours of runs lost.
-    if (o.json && !o.plan && existsSync(o.json)) {
-      let unfinished = false;
-      try {
-        const old = JSON.parse(readFileSync(o.json, 'utf8')) as Partial<Report>;
-        unfinished = old.complete === false && (old.runs?.length ?? 0) > 0;
-      } catch {}
-      if (unfinished)
-        throw new Error(
-          `${o.json} holds unfinished results: continue them with --resume ${o.json}, or move the file away to start over`,
-        );
-    }
-    return { stored: undefined, forced: [] };
-  }
-  if (!existsSync(o.resume)) {
-    progress(`--resume ${o.resume}: no results there yet, starting them`);
-    return { stored: undefined, forced: [] };
-  }
-  const stored = parseStored(readFileSync(o.resume, 'utf8'), o.resume);
-  const problems = resumeProblems(stored, { options: o, ...current });
-  if (problems.length && !o.resumeForce)
-    throw new Error(
-      `cannot resume ${o.resume}: its runs were measured differently:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
-        `Its runs would not be comparable with new ones. Start a new file (--json PATH, or move ${o.resume} away), ` +
-        'or pass --resume-force to mix them anyway (the report then says what differed).',
-    );
-  for (const p of problems) progress(`--resume-force: mixing despite ${p}`);
-  return { stored, forced: problems };
-}
 
 /** The session's plan for an operator: what is there, what runs now, how long it takes. */
 function planText(
@@ -272,7 +68,7 @@ export async function runLoopBench(
   const machine = machineInfo();
   const revision = codeRevision();
   const date = new Date().toISOString();
-  const { stored, forced } = loadStored(options, { revision, machine });
+  const { stored, forced } = loadStored(options, { revision, machine }, progress);
   const { json, md, resume, resumeForce, plan: planOnly, maxMinutes, help, ...measured } = options;
   const selection: Plan = options;
   const plan = stored ? unionPlan(stored.options, selection) : selection;
@@ -354,7 +150,7 @@ export async function runLoopBench(
   };
   const start = Date.now();
   const took: number[] = [];
-  const release = onInterrupt(json);
+  const release = onInterrupt(json, progress);
   try {
     for (const [i, k] of todo.entries()) {
       const elapsedS = (Date.now() - start) / 1000;

@@ -6,10 +6,11 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { aggregate } from '../../bench/loop/aggregate.ts';
 import type { PhaseName } from '../../bench/loop/metrics.ts';
 import { parseOptions } from '../../bench/loop/options.ts';
 import { markdown, type Report } from '../../bench/loop/report.ts';
-import { aggregate, type RunResult } from '../../bench/loop/result.ts';
+import type { RunResult } from '../../bench/loop/result.ts';
 import {
   describeMissing,
   duration,
@@ -318,7 +319,10 @@ describe('the report of partial results', () => {
 
   it('says it is incomplete and lists what is missing', () => {
     expect(missing).toEqual(['b:S2:3', 'd:S2:3']);
-    expect(md).toContain('(incomplete: 4 of 6 runs; missing below)');
+    expect(md).toContain(
+      '- dates: 2026-01-01T00:00:00.000Z to 2026-01-02T00:00:00.000Z (incomplete: 4 of 6 runs; missing below)',
+    );
+    expect(md).not.toContain('- command:');
     expect(md).toContain('## Missing runs');
     expect(md).toContain('- rep 3 S2: b, d (all arms)');
     expect(md).toContain('- sessions (2, accumulated with `--resume`):');

@@ -5,6 +5,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { type Aggregate, aggregate } from '../../bench/loop/aggregate.ts';
 import {
   changes,
   firstBelow,
@@ -16,9 +17,10 @@ import {
   timeToRestore,
 } from '../../bench/loop/metrics.ts';
 import { parseOptions } from '../../bench/loop/options.ts';
-import { buckets, compactJson, markdown, targets } from '../../bench/loop/report.ts';
-import { type Aggregate, aggregate, type RunRaw, runResult } from '../../bench/loop/result.ts';
+import { buckets, compactJson, markdown } from '../../bench/loop/report.ts';
+import { type RunRaw, runResult } from '../../bench/loop/result.ts';
 import { arms, meshYaml } from '../../bench/loop/scenarios.ts';
+import { targets } from '../../bench/loop/targets.ts';
 import { lognormal, poissonArrivals, seededRandom } from '../../demo/load/poisson.ts';
 import { type Columns, quantile, summarize, summarizeWindows } from '../../demo/load/recorder.ts';
 import { parseMeshConfig } from '../../xds-server/mesh-config/parse.ts';
