@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../lib/write-atomic.ts';
 import type { ComponentName, LaunchPlan } from './component.ts';
 
 /** One started component as the state file records it. */
@@ -40,10 +41,7 @@ export function readState(runDir: string): StackState | undefined {
 
 /** Written to a temp file and renamed, so a concurrent reader never sees half a file. */
 export function writeState(runDir: string, state: StackState): void {
-  mkdirSync(runDir, { recursive: true });
-  const file = stateFile(runDir);
-  writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2));
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomic(stateFile(runDir), JSON.stringify(state, null, 2));
 }
 
 export function removeState(runDir: string): void {

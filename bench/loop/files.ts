@@ -3,21 +3,17 @@
  * and atomic writes, so neither a reader nor an interrupted session ever sees half a file.
  */
 
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../lib/write-atomic.ts';
 import type { MachineInfo } from '../xds-scale/machine.ts';
 import type { Options } from './options.ts';
 import type { Report } from './report.ts';
 import { parseStored, resumeProblems } from './resume.ts';
 import type { Revision } from './revision.ts';
 
-/** Writes `text` to `path` atomically (temporary file + rename): a reader never sees half. */
+/** Writes `text` to `path` atomically (lib/write-atomic.ts); no path (no --json/--md): nothing. */
 export function write(path: string | undefined, text: string): void {
-  if (!path) return;
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
+  if (path) writeFileAtomic(path, text);
 }
 
 /** The results at `path` when resuming (checked against this run), else none. */
